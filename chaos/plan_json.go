@@ -1,0 +1,135 @@
+package chaos
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/faultline-go/faultline/faults"
+)
+
+// ruleJSON is the JSON shape of a Rule: durations as Go duration strings,
+// and a rate that defaults to 1 when left out.
+type ruleJSON struct {
+	Point     string            `json:"point"`
+	Fault     faults.Fault      `json:"fault"`
+	Rate      *float64          `json:"rate,omitempty"`
+	Times     int               `json:"times,omitempty"`
+	After     int               `json:"after,omitempty"`
+	Every     int               `json:"every,omitempty"`
+	TTL       string            `json:"ttl,omitempty"`
+	Until     *time.Time        `json:"until,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Sticky    string            `json:"sticky,omitempty"`
+	Instances float64           `json:"instances,omitempty"`
+}
+
+type planJSON struct {
+	Version string `json:"version,omitempty"`
+	Rules   []Rule `json:"rules"`
+}
+
+// MarshalJSON encodes the rule as an object such as
+//
+//	{"point":"db.query","fault":{"kind":"error","message":"timeout"},"rate":0.1,"times":3}
+//
+// Zero fields are left out, except the rate, which is always written.
+func (r Rule) MarshalJSON() ([]byte, error) {
+	rate := r.Rate
+	j := ruleJSON{Point: r.Point, Fault: r.Fault, Rate: &rate, Times: r.Times, After: r.After,
+		Every: r.Every, Labels: r.Labels, Sticky: r.Sticky, Instances: r.Instances}
+	if r.TTL != 0 {
+		j.TTL = r.TTL.String()
+	}
+	if !r.Until.IsZero() {
+		u := r.Until.UTC()
+		j.Until = &u
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes what [Rule.MarshalJSON] writes. A missing rate
+// means 1, and the fault may also be a string in the text form ("error(timeout)").
+// Unknown fields are an error.
+func (r *Rule) UnmarshalJSON(b []byte) error {
+	var j ruleJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return err
+	}
+	v := Rule{Point: j.Point, Fault: j.Fault, Rate: 1, Times: j.Times, After: j.After,
+		Every: j.Every, Labels: j.Labels, Sticky: j.Sticky, Instances: j.Instances}
+	if j.Rate != nil {
+		v.Rate = *j.Rate
+	}
+	if j.TTL != "" {
+		d, err := time.ParseDuration(j.TTL)
+		if err != nil {
+			return fmt.Errorf("ttl: %q is not a duration", j.TTL)
+		}
+		v.TTL = d
+	}
+	if j.Until != nil {
+		v.Until = j.Until.UTC()
+	}
+	*r = v
+	return nil
+}
+
+// MarshalJSON encodes the plan as {"version":…,"rules":[…]}.
+func (p Plan) MarshalJSON() ([]byte, error) {
+	rules := p.Rules
+	if rules == nil {
+		rules = []Rule{}
+	}
+	return json.Marshal(planJSON{Version: p.Version, Rules: rules})
+}
+
+// UnmarshalJSON decodes what [Plan.MarshalJSON] writes. Unknown fields are
+// an error. It does not validate: [ParsePlanJSON] does.
+func (p *Plan) UnmarshalJSON(b []byte) error {
+	var j planJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return err
+	}
+	*p = Plan(j)
+	return nil
+}
+
+// ParsePlanJSON decodes a plan from one JSON document and validates it. A
+// malformed document fails with the decoder's error, wrapped; a plan with
+// problems fails as [Plan.Validate] does, listing every problem. Either
+// error matches [ErrInvalidPlan].
+func ParsePlanJSON(b []byte) (Plan, error) {
+	var p Plan
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: "json: " + err.Error()}}}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: "json: data after the plan"}}}
+	}
+	if err := p.Validate(); err != nil {
+		return Plan{}, err
+	}
+	return p, nil
+}
+
+// DecodePlan reads a plan in either form: JSON when the first character
+// that is not a space is '{', the text form of [ParsePlan] otherwise. It is
+// what the plan sources use, so that a file, a variable or a flag may hold
+// either.
+func DecodePlan(b []byte) (Plan, error) {
+	t := bytes.TrimSpace(b)
+	if len(t) > 0 && t[0] == '{' {
+		return ParsePlanJSON(t)
+	}
+	return ParsePlan(string(t))
+}

@@ -1,0 +1,390 @@
+package chaos
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/internal/lex"
+)
+
+// pointSpecial lists the bytes that force a point name into quotes.
+const pointSpecial = "=;[],%\"' \t"
+
+// optSpecial lists the bytes that force an option value into quotes.
+const optSpecial = "=;[],"
+
+// ParsePlan reads a plan in its one-line text form, a cousin of the
+// failpoint terms Go users know:
+//
+//	payments.charge=10%delay(200ms);db.query=3*error(timeout)
+//
+// The grammar, in EBNF (spaces around tokens are allowed):
+//
+//	plan     = [ rule { ";" rule } [ ";" ] ] .
+//	rule     = point "=" [ percent "%" ] [ count "*" ] fault [ "[" option { "," option } "]" ] .
+//	point    = bare | quoted .
+//	fault    = "delay(" duration [ "," duration ] ")"
+//	         | "error" [ "(" value [ "," status ] ")" ]
+//	         | "panic" [ "(" value ")" ]
+//	         | "hang"
+//	         | "status(" status [ "," value ] ")"
+//	         | "abort" | "badconn" | "corrupt" .
+//	option   = "after=" count | "every=" count | "ttl=" duration
+//	         | "until=" rfc3339 | "sticky=" value | "instances=" percent "%"
+//	         | "label." key "=" value .
+//	value    = bare | quoted .
+//	percent  = decimal number, 0 to 100 .
+//	count    = decimal integer .
+//	duration = Go duration, as in "200ms" or "1m30s" .
+//	quoted   = Go double-quoted string .
+//
+// A rule without a percent fires on every eligible call (rate 1); without
+// a count it has no cap. A bare point holds none of = ; [ ] , % " ' or
+// space; quote any other. The plan's version is not part of the text form.
+//
+// ParsePlan reports every malformed rule, each with its place
+// ("rules[1]: …"), as a [*PlanError] matching [ErrInvalidPlan]; it also
+// validates the result as [Plan.Validate] does. [Plan.String] writes the
+// form back, and ParsePlan(p.String()) equals p for every valid p.
+func ParsePlan(s string) (Plan, error) {
+	var p Plan
+	var probs []Problem
+	parts, err := lex.Split(s, ';')
+	if err != nil {
+		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: err.Error()}}}
+	}
+	for i, part := range parts {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			if i == len(parts)-1 && i > 0 || len(parts) == 1 {
+				continue
+			}
+			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", len(p.Rules)), Message: "empty rule"})
+			continue
+		}
+		r, err := parseRule(part)
+		if err != nil {
+			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", len(p.Rules)), Message: err.Error()})
+		} else {
+			probs = append(probs, r.problems(len(p.Rules))...)
+		}
+		p.Rules = append(p.Rules, r)
+	}
+	if len(probs) > 0 {
+		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: probs}
+	}
+	return p, nil
+}
+
+// MustParsePlan is like [ParsePlan] but panics if s does not parse. It is
+// for plans written in code and tests.
+func MustParsePlan(s string) Plan {
+	p, err := ParsePlan(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func parseRule(s string) (Rule, error) {
+	r := Rule{Rate: 1}
+	// The point, bare or quoted, up to '='.
+	var rest string
+	if strings.HasPrefix(s, `"`) {
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			return r, errors.New("unterminated quoted point")
+		}
+		r.Point, _ = strconv.Unquote(q)
+		rest = strings.TrimSpace(s[len(q):])
+		if !strings.HasPrefix(rest, "=") {
+			return r, fmt.Errorf("want = after the point %s", q)
+		}
+		rest = rest[1:]
+	} else {
+		point, after, ok := strings.Cut(s, "=")
+		if !ok {
+			return r, fmt.Errorf("%q has no =, as in point=error", s)
+		}
+		r.Point, rest = strings.TrimSpace(point), after
+		if strings.ContainsAny(r.Point, pointSpecial) {
+			return r, fmt.Errorf("point %q must be quoted", r.Point)
+		}
+	}
+	rest = strings.TrimSpace(rest)
+	// Optional percent and count.
+	if i := strings.IndexByte(rest, '%'); i >= 0 && isNumber(rest[:i]) {
+		rate, err := parsePercent(rest[:i])
+		if err != nil {
+			return r, err
+		}
+		r.Rate, rest = rate, strings.TrimSpace(rest[i+1:])
+	}
+	if i := strings.IndexByte(rest, '*'); i >= 0 && isDigits(strings.TrimSpace(rest[:i])) {
+		n, err := strconv.Atoi(strings.TrimSpace(rest[:i]))
+		if err != nil {
+			return r, fmt.Errorf("count %q is too large", rest[:i])
+		}
+		r.Times, rest = n, strings.TrimSpace(rest[i+1:])
+	}
+	// The fault, then the options in brackets.
+	faultText, opts, err := cutOptions(rest)
+	if err != nil {
+		return r, err
+	}
+	if r.Fault, err = faults.ParseFault(faultText); err != nil {
+		return r, err
+	}
+	if opts == "" {
+		return r, nil
+	}
+	items, err := lex.Split(opts, ',')
+	if err != nil {
+		return r, fmt.Errorf("options: %v", err)
+	}
+	var errs []error
+	for _, item := range items {
+		if err := parseOption(&r, strings.TrimSpace(item)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return r, joinErrors(errs)
+}
+
+// joinErrors joins errors into one whose text separates them with ", ".
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return errors.New(strings.Join(msgs, ", "))
+}
+
+// cutOptions splits "fault[opts]" into the fault and the text between the
+// brackets, honouring quotes and parentheses.
+func cutOptions(s string) (fault, opts string, err error) {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			q, err := strconv.QuotedPrefix(s[i:])
+			if err != nil {
+				return "", "", errors.New("unterminated quoted string")
+			}
+			i += len(q) - 1
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '[':
+			if depth == 0 {
+				if !strings.HasSuffix(s, "]") {
+					return "", "", errors.New("options: missing ]")
+				}
+				return strings.TrimSpace(s[:i]), s[i+1 : len(s)-1], nil
+			}
+		}
+	}
+	return s, "", nil
+}
+
+func parseOption(r *Rule, s string) error {
+	key, val, ok := cutUnquoted(s, '=')
+	key = strings.TrimSpace(key)
+	if !ok {
+		return fmt.Errorf("option %q has no =", s)
+	}
+	v, err := lex.Value(val)
+	if err != nil {
+		return fmt.Errorf("%s: %v", key, err)
+	}
+	count := func(dst *int) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s: %q is not a count", key, v)
+		}
+		*dst = n
+		return nil
+	}
+	switch {
+	case key == "after":
+		return count(&r.After)
+	case key == "every":
+		return count(&r.Every)
+	case key == "ttl":
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("ttl: %q is not a duration", v)
+		}
+		r.TTL = d
+	case key == "until":
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return fmt.Errorf("until: %q is not an RFC 3339 time", v)
+		}
+		r.Until = t.UTC()
+	case key == "sticky":
+		r.Sticky = v
+	case key == "instances":
+		p, ok := strings.CutSuffix(v, "%")
+		if !ok || !isNumber(p) {
+			return fmt.Errorf("instances: %q is not a percentage", v)
+		}
+		share, err := parsePercent(p)
+		if err != nil {
+			return fmt.Errorf("instances: %v", err)
+		}
+		r.Instances = share
+	case strings.HasPrefix(key, "label."):
+		k, err := lex.Value(strings.TrimPrefix(key, "label."))
+		if err != nil {
+			return fmt.Errorf("%s: %v", key, err)
+		}
+		if r.Labels == nil {
+			r.Labels = make(map[string]string)
+		}
+		r.Labels[k] = v
+	default:
+		return fmt.Errorf("unknown option %q (want after, every, ttl, until, sticky, instances or label.KEY)", key)
+	}
+	return nil
+}
+
+// cutUnquoted cuts s around the first sep outside a quoted string.
+func cutUnquoted(s string, sep byte) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			q, err := strconv.QuotedPrefix(s[i:])
+			if err != nil {
+				return s, "", false
+			}
+			i += len(q) - 1
+		case sep:
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isNumber reports whether s is a decimal number: digits with at most one
+// point.
+func isNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	i, f, _ := strings.Cut(s, ".")
+	return (i != "" || f != "") && (i == "" || isDigits(i)) && (f == "" || isDigits(f))
+}
+
+// parsePercent reads a percentage as the exact decimal it writes, moving
+// the decimal point two places rather than dividing by 100, so that
+// formatPercent and parsePercent round-trip every float64.
+func parsePercent(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if !isNumber(s) {
+		return 0, fmt.Errorf("%q is not a percentage", s)
+	}
+	i, f, _ := strings.Cut(s, ".")
+	for len(i) < 3 {
+		i = "0" + i
+	}
+	v, err := strconv.ParseFloat(i[:len(i)-2]+"."+i[len(i)-2:]+f, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a percentage", s)
+	}
+	return v, nil
+}
+
+// formatPercent writes a share in [0,1] as a percentage, exactly.
+func formatPercent(v float64) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	i, f, _ := strings.Cut(s, ".")
+	for len(f) < 2 {
+		f += "0"
+	}
+	i, f = strings.TrimLeft(i+f[:2], "0"), f[2:]
+	if i == "" {
+		i = "0"
+	}
+	if f == "" {
+		return i
+	}
+	return i + "." + f
+}
+
+// String returns the plan in the text form [ParsePlan] reads. The version
+// is left out.
+func (p Plan) String() string {
+	var b strings.Builder
+	for i, r := range p.Rules {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(r.String())
+	}
+	return b.String()
+}
+
+// String returns the rule in the text form of [ParsePlan].
+func (r Rule) String() string {
+	var b strings.Builder
+	b.WriteString(lex.Quote(r.Point, pointSpecial))
+	b.WriteByte('=')
+	if r.Rate != 1 {
+		b.WriteString(formatPercent(r.Rate))
+		b.WriteByte('%')
+	}
+	if r.Times > 0 {
+		b.WriteString(strconv.Itoa(r.Times))
+		b.WriteByte('*')
+	}
+	b.Write(r.Fault.AppendText(nil))
+	var opts []string
+	if r.After > 0 {
+		opts = append(opts, "after="+strconv.Itoa(r.After))
+	}
+	if r.Every > 0 {
+		opts = append(opts, "every="+strconv.Itoa(r.Every))
+	}
+	if r.TTL > 0 {
+		opts = append(opts, "ttl="+r.TTL.String())
+	}
+	if !r.Until.IsZero() {
+		opts = append(opts, "until="+r.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if r.Sticky != "" {
+		opts = append(opts, "sticky="+lex.Quote(r.Sticky, optSpecial))
+	}
+	if r.Instances > 0 {
+		opts = append(opts, "instances="+formatPercent(r.Instances)+"%")
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+		opts = append(opts, "label."+lex.Quote(k, optSpecial)+"="+lex.Quote(r.Labels[k], optSpecial))
+	}
+	if len(opts) > 0 {
+		b.WriteByte('[')
+		b.WriteString(strings.Join(opts, ","))
+		b.WriteByte(']')
+	}
+	return b.String()
+}

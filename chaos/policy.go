@@ -1,0 +1,234 @@
+package chaos
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faultline-go/faultline/faults"
+)
+
+// Policy bounds every plan an engine applies: a local safety net that no
+// plan, whatever its source, can widen. The zero Policy allows everything,
+// which suits tests; a production engine should set at least MaxRate and
+// MaxLatency (see [ProductionPolicy]). A Policy is set once, with
+// [WithPolicy].
+type Policy struct {
+	// Kinds lists the fault kinds that may fire. Empty allows every kind.
+	Kinds []faults.Kind `json:"kinds,omitempty"`
+	// MaxRate is the highest rate a rule may have. 0 means no limit.
+	MaxRate float64 `json:"max_rate,omitempty"`
+	// MaxLatency is the longest latency (delay plus jitter) a rule may
+	// inject. 0 means no limit. When set, hang faults, which have no bound,
+	// are refused.
+	MaxLatency time.Duration `json:"max_latency,omitempty"`
+	// Points lists globs of the points a rule may name; a rule's pattern
+	// must itself match one of them, so "sql.*" allows "sql.query" and
+	// "sql.*" but not "*". Empty allows every point.
+	Points []string `json:"points,omitempty"`
+	// Windows lists when faults may fire. Outside every window a plan is
+	// still accepted, but none of its rules fire. Empty means always.
+	Windows []Window `json:"windows,omitempty"`
+	// MaxRules is the most rules a plan may hold. 0 means no limit.
+	MaxRules int `json:"max_rules,omitempty"`
+	// DryRun makes points decide, count and report as usual but inject
+	// nothing: the leash for trying a plan in production.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Clamp lowers a rate above MaxRate and a latency above MaxLatency to
+	// the limit, and reports it (see [Active].Clamped), instead of refusing
+	// the plan. Problems that cannot be clamped still refuse it.
+	Clamp bool `json:"clamp,omitempty"`
+}
+
+// ProductionPolicy returns a conservative policy for a service in
+// production: rates of at most 5%, latency of at most 2s, no panics or
+// hangs, at most 10 rules. Extend it with Points and Windows.
+func ProductionPolicy() Policy {
+	return Policy{
+		Kinds: []faults.Kind{faults.KindLatency, faults.KindError, faults.KindStatus,
+			faults.KindAbort, faults.KindBadConn, faults.KindCorrupt},
+		MaxRate:    0.05,
+		MaxLatency: 2 * time.Second,
+		MaxRules:   10,
+	}
+}
+
+// Window is a span of the week in which faults may fire, such as working
+// hours on weekdays.
+type Window struct {
+	// Days lists the weekdays of the window. Empty means every day.
+	Days []time.Weekday `json:"days,omitempty"`
+	// Start and End bound the time of day, as "HH:MM" in Location; Start is
+	// in the window, End is not. Empty Start means midnight; empty End means
+	// the end of the day. A Start after End spans midnight.
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+	// Location is an IANA time zone name, such as "Europe/Paris". Empty
+	// means UTC.
+	Location string `json:"location,omitempty"`
+}
+
+// compiledWindow is a Window with its zone loaded and times in minutes.
+type compiledWindow struct {
+	days       uint8 // bit per weekday; 0 means every day
+	start, end int   // minutes after midnight; end 1440 means end of day
+	loc        *time.Location
+}
+
+func (w compiledWindow) contains(t time.Time) bool {
+	t = t.In(w.loc)
+	if w.days != 0 && w.days&(1<<t.Weekday()) == 0 {
+		return false
+	}
+	m := t.Hour()*60 + t.Minute()
+	if w.start <= w.end {
+		return m >= w.start && m < w.end
+	}
+	return m >= w.start || m < w.end
+}
+
+// compiledPolicy is a validated Policy ready for the engine.
+type compiledPolicy struct {
+	Policy
+	windows []compiledWindow
+	err     error // a policy that does not compile refuses every plan
+}
+
+func compilePolicy(p Policy) *compiledPolicy {
+	c := &compiledPolicy{Policy: p}
+	var probs []Problem
+	at := func(path, format string, args ...any) {
+		probs = append(probs, Problem{Path: "policy." + path, Message: fmt.Sprintf(format, args...)})
+	}
+	if math.IsNaN(p.MaxRate) || p.MaxRate < 0 || p.MaxRate > 1 {
+		at("max_rate", "%v is outside [0,1]", p.MaxRate)
+	}
+	if p.MaxLatency < 0 {
+		at("max_latency", "%v is negative", p.MaxLatency)
+	}
+	if p.MaxRules < 0 {
+		at("max_rules", "%d is negative", p.MaxRules)
+	}
+	for i, k := range p.Kinds {
+		if k == faults.KindNone || int(k) >= faults.NumKinds {
+			at(fmt.Sprintf("kinds[%d]", i), "%v is not a fault kind", k)
+		}
+	}
+	for i, w := range p.Windows {
+		cw := compiledWindow{end: 24 * 60, loc: time.UTC}
+		path := fmt.Sprintf("windows[%d]", i)
+		for _, d := range w.Days {
+			if d < time.Sunday || d > time.Saturday {
+				at(path+".days", "%d is not a weekday", d)
+				continue
+			}
+			cw.days |= 1 << d
+		}
+		var err error
+		if w.Start != "" {
+			if cw.start, err = parseClock(w.Start); err != nil {
+				at(path+".start", "%v", err)
+			}
+		}
+		if w.End != "" {
+			if cw.end, err = parseClock(w.End); err != nil {
+				at(path+".end", "%v", err)
+			}
+		}
+		if w.Location != "" {
+			if cw.loc, err = time.LoadLocation(w.Location); err != nil {
+				at(path+".location", "%q is not a time zone", w.Location)
+				cw.loc = time.UTC
+			}
+		}
+		c.windows = append(c.windows, cw)
+	}
+	if len(probs) > 0 {
+		c.err = &PlanError{Err: ErrRefused, Problems: probs}
+	}
+	return c
+}
+
+// parseClock reads "HH:MM" as minutes after midnight; "24:00" is the end of
+// the day.
+func parseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		if s == "24:00" {
+			return 24 * 60, nil
+		}
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// open reports whether faults may fire at t.
+func (c *compiledPolicy) open(t time.Time) bool {
+	if len(c.windows) == 0 {
+		return true
+	}
+	for _, w := range c.windows {
+		if w.contains(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// check bounds plan p by the policy. It returns the plan to apply (clamped
+// where the policy clamps), what was clamped, and the problems that refuse
+// it.
+func (c *compiledPolicy) check(p Plan) (Plan, []string, []Problem) {
+	if c.err != nil {
+		return p, nil, c.err.(*PlanError).Problems
+	}
+	var probs []Problem
+	var clamped []string
+	at := func(i int, field, format string, args ...any) {
+		probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d].%s", i, field), Message: fmt.Sprintf(format, args...)})
+	}
+	if c.MaxRules > 0 && len(p.Rules) > c.MaxRules {
+		probs = append(probs, Problem{Path: "rules", Message: fmt.Sprintf("%d rules exceed the policy's limit of %d", len(p.Rules), c.MaxRules)})
+	}
+	out := Plan{Version: p.Version, Rules: slices.Clone(p.Rules)}
+	for i := range out.Rules {
+		r := &out.Rules[i]
+		if len(c.Kinds) > 0 && !slices.Contains(c.Kinds, r.Fault.Kind) {
+			at(i, "fault.kind", "%v is not allowed by the policy (allowed: %s)", r.Fault.Kind, kindList(c.Kinds))
+		}
+		if len(c.Points) > 0 && !matchAny(c.Points, r.Point) {
+			at(i, "point", "%q is outside the policy's points %q", r.Point, c.Points)
+		}
+		if c.MaxRate > 0 && r.Rate > c.MaxRate {
+			if c.Clamp {
+				clamped = append(clamped, fmt.Sprintf("rules[%d].rate: %v clamped to %v", i, r.Rate, c.MaxRate))
+				r.Rate = c.MaxRate
+			} else {
+				at(i, "rate", "%v exceeds the policy's max rate %v", r.Rate, c.MaxRate)
+			}
+		}
+		if c.MaxLatency > 0 {
+			switch lat := r.Fault.Delay + r.Fault.Jitter; {
+			case r.Fault.Kind == faults.KindHang:
+				at(i, "fault.kind", "hang has no bound and the policy's max latency is %v", c.MaxLatency)
+			case lat > c.MaxLatency && c.Clamp:
+				clamped = append(clamped, fmt.Sprintf("rules[%d].fault.delay: %v clamped to %v", i, lat, c.MaxLatency))
+				r.Fault.Delay = min(r.Fault.Delay, c.MaxLatency)
+				r.Fault.Jitter = c.MaxLatency - r.Fault.Delay
+			case lat > c.MaxLatency:
+				at(i, "fault.delay", "%v exceeds the policy's max latency %v", lat, c.MaxLatency)
+			}
+		}
+	}
+	return out, clamped, probs
+}
+
+func kindList(ks []faults.Kind) string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = k.String()
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,281 @@
+// Package faults defines what happens when a fault point fires.
+//
+// A [Fault] is a plain, comparable value: a [Kind] and the few parameters
+// that kind needs. The engine in package chaos decides when a point fires;
+// this package says what firing means. [Fault.Apply] carries out the kinds
+// any Go code can suffer (latency, error, panic, hang); middleware applies
+// the transport kinds itself (an HTTP status, an aborted connection,
+// driver.ErrBadConn, a corrupted payload), and Apply turns those into an
+// error for code that is not a transport.
+//
+// Every error this package makes wraps [ErrInjected], so
+//
+//	errors.Is(err, faults.ErrInjected)
+//
+// tells an injected failure from a real one, and names the point it came
+// from.
+package faults
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+)
+
+// ErrInjected is the sentinel every injected error matches with errors.Is.
+var ErrInjected = errors.New("faultline: injected fault")
+
+// Kind is the kind of a fault. The zero Kind is [KindNone].
+type Kind uint8
+
+// The kinds of fault. Latency, error, panic and hang apply anywhere; status,
+// abort, bad connection and corrupt are transport faults that middleware
+// applies.
+const (
+	KindNone    Kind = iota // no fault
+	KindLatency             // wait Delay (plus up to Jitter), then go on
+	KindError               // return an error
+	KindPanic               // panic with an error value
+	KindHang                // block until the context is done
+	KindStatus              // answer with an HTTP status without doing the work
+	KindAbort               // cut the connection
+	KindBadConn             // fail with driver.ErrBadConn so database/sql retries
+	KindCorrupt             // truncate or alter a payload
+	numKinds
+)
+
+// NumKinds is the number of kinds, None included; kinds are numbered from 0
+// to NumKinds-1, so a [NumKinds]T array can be indexed by Kind.
+const NumKinds = int(numKinds)
+
+var kindNames = [numKinds]string{"none", "latency", "error", "panic", "hang", "status", "abort", "badconn", "corrupt"}
+
+// String returns the kind's name as the plan formats use it: "latency",
+// "error", "panic", "hang", "status", "abort", "badconn" or "corrupt".
+func (k Kind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// ParseKind returns the kind named s. It accepts the names [Kind.String]
+// returns and "delay" for Latency.
+func ParseKind(s string) (Kind, error) {
+	if s == "delay" {
+		return KindLatency, nil
+	}
+	for k, name := range kindNames {
+		if name == s && k != 0 {
+			return Kind(k), nil
+		}
+	}
+	return KindNone, fmt.Errorf("faults: unknown kind %q", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k Kind) MarshalText() ([]byte, error) {
+	if k >= numKinds {
+		return nil, fmt.Errorf("faults: unknown kind %d", uint8(k))
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
+// Fault says what happens when a point fires. Only the fields of its Kind
+// matter; the others are zero. The zero Fault is no fault. Faults are
+// comparable values, safe to copy and to share between goroutines.
+type Fault struct {
+	// Kind is what happens.
+	Kind Kind
+	// Delay is the latency of a Latency fault.
+	Delay time.Duration
+	// Jitter, for a Latency fault, adds up to Jitter more delay, chosen
+	// deterministically from the decision. Zero means none.
+	Jitter time.Duration
+	// Message is the text of an Error or Panic fault. Empty means a
+	// message naming the kind.
+	Message string
+	// Code is the HTTP status of a Status fault, or the status an Error
+	// fault answers with at an HTTP server. Zero means 500 there.
+	Code int
+	// Body is the response body of a Status fault. Empty means none.
+	Body string
+}
+
+// Latency returns a fault that waits d.
+func Latency(d time.Duration) Fault { return Fault{Kind: KindLatency, Delay: d} }
+
+// LatencyJitter returns a fault that waits d plus up to jitter more.
+func LatencyJitter(d, jitter time.Duration) Fault {
+	return Fault{Kind: KindLatency, Delay: d, Jitter: jitter}
+}
+
+// Error returns a fault that fails with an error saying msg.
+func Error(msg string) Fault { return Fault{Kind: KindError, Message: msg} }
+
+// Panic returns a fault that panics with an error saying msg.
+func Panic(msg string) Fault { return Fault{Kind: KindPanic, Message: msg} }
+
+// Hang returns a fault that blocks until the call's context is done.
+func Hang() Fault { return Fault{Kind: KindHang} }
+
+// Status returns a fault that answers an HTTP request with code and body
+// without running the handler or sending the request.
+func Status(code int, body string) Fault { return Fault{Kind: KindStatus, Code: code, Body: body} }
+
+// Abort returns a fault that cuts the connection.
+func Abort() Fault { return Fault{Kind: KindAbort} }
+
+// BadConn returns a fault that fails a database call with driver.ErrBadConn.
+func BadConn() Fault { return Fault{Kind: KindBadConn} }
+
+// Corrupt returns a fault that truncates or alters a payload.
+func Corrupt() Fault { return Fault{Kind: KindCorrupt} }
+
+// IsZero reports whether f is no fault.
+func (f Fault) IsZero() bool { return f == Fault{} }
+
+// Validate returns an error naming the first field that is out of range for
+// the fault's kind, or nil. A field the kind does not use must be zero.
+func (f Fault) Validate() error {
+	k := f.Kind
+	switch {
+	case k == KindNone || k >= numKinds:
+		return fmt.Errorf("kind: %v is not a fault", k)
+	case f.Delay < 0:
+		return fmt.Errorf("delay: %v is negative", f.Delay)
+	case f.Jitter < 0:
+		return fmt.Errorf("jitter: %v is negative", f.Jitter)
+	case k != KindLatency && (f.Delay != 0 || f.Jitter != 0):
+		return fmt.Errorf("delay: a %v fault has no delay", k)
+	case k == KindLatency && f.Delay == 0 && f.Jitter == 0:
+		return errors.New("delay: a latency fault needs a delay")
+	case k != KindError && k != KindPanic && f.Message != "":
+		return fmt.Errorf("message: a %v fault has no message", k)
+	case k != KindError && k != KindStatus && f.Code != 0:
+		return fmt.Errorf("code: a %v fault has no status code", k)
+	case f.Code != 0 && (f.Code < 100 || f.Code > 999):
+		return fmt.Errorf("code: %d is not an HTTP status", f.Code)
+	case k == KindStatus && f.Code == 0:
+		return errors.New("code: a status fault needs a status code")
+	case k != KindStatus && f.Body != "":
+		return fmt.Errorf("body: a %v fault has no body", k)
+	}
+	return nil
+}
+
+// Duration returns the delay of a Latency fault for the random word r: Delay
+// plus r modulo (Jitter+1). Other kinds return 0.
+func (f Fault) Duration(r uint64) time.Duration {
+	if f.Kind != KindLatency {
+		return 0
+	}
+	if f.Jitter <= 0 {
+		return f.Delay
+	}
+	return f.Delay + time.Duration(r%uint64(f.Jitter+1))
+}
+
+// String returns the fault in the plan text form, for example
+// "delay(200ms)" or `error("timeout")`.
+func (f Fault) String() string { return string(f.AppendText(nil)) }
+
+// Apply carries out f at the named point:
+//
+//   - Latency waits Duration(r) and returns nil, or ctx.Err() if the
+//     context is done first.
+//   - Hang blocks until the context is done and returns ctx.Err().
+//   - Panic panics with an [*InjectedError].
+//   - Every other kind returns an [*InjectedError]: for BadConn it also matches
+//     driver.ErrBadConn, and for Abort syscall.ECONNRESET.
+//
+// None returns nil.
+func (f Fault) Apply(ctx context.Context, point string, r uint64) error {
+	switch f.Kind {
+	case KindNone:
+		return nil
+	case KindLatency:
+		return Sleep(ctx, f.Duration(r))
+	case KindHang:
+		<-ctx.Done()
+		return ctx.Err()
+	case KindPanic:
+		panic(NewError(point, f))
+	}
+	return NewError(point, f)
+}
+
+// Sleep waits for d or until ctx is done, whichever comes first, and returns
+// ctx.Err() in the second case. It uses a timer, so testing/synctest
+// controls it.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// InjectedError is an injected failure. It matches [ErrInjected] with errors.Is;
+// a BadConn error also matches driver.ErrBadConn and an Abort error
+// syscall.ECONNRESET. Errors are immutable and may be shared.
+type InjectedError struct {
+	// Point is the name of the fault point that fired.
+	Point string
+	// Fault is the fault that fired.
+	Fault Fault
+}
+
+// NewError returns the error that fault f makes at point.
+func NewError(point string, f Fault) *InjectedError { return &InjectedError{Point: point, Fault: f} }
+
+// Error returns "faultline: injected KIND at POINT: MESSAGE".
+func (e *InjectedError) Error() string {
+	msg := e.Fault.Message
+	switch {
+	case msg != "":
+	case e.Fault.Kind == KindStatus:
+		msg = fmt.Sprintf("status %d", e.Fault.Code)
+	case e.Fault.Kind == KindBadConn:
+		msg = driver.ErrBadConn.Error()
+	case e.Fault.Kind == KindAbort:
+		msg = "connection reset"
+	default:
+		return fmt.Sprintf("faultline: injected %v at %s", e.Fault.Kind, e.Point)
+	}
+	return fmt.Sprintf("faultline: injected %v at %s: %s", e.Fault.Kind, e.Point, msg)
+}
+
+// Is reports whether target is [ErrInjected].
+func (e *InjectedError) Is(target error) bool { return target == ErrInjected }
+
+// Unwrap returns driver.ErrBadConn for a BadConn fault,
+// syscall.ECONNRESET for an Abort fault, and nil otherwise.
+func (e *InjectedError) Unwrap() error {
+	switch e.Fault.Kind {
+	case KindBadConn:
+		return driver.ErrBadConn
+	case KindAbort:
+		return syscall.ECONNRESET
+	}
+	return nil
+}

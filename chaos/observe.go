@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"sort"
@@ -34,17 +35,18 @@ type Event struct {
 }
 
 // Observer is told of every fault that fires. Observe runs on the call's
-// goroutine, before the fault is applied, so it must be fast and safe for
-// concurrent use; it must not call back into the point.
+// goroutine, before the fault is applied, with the call's context (so an
+// observer can reach the current span); it must be fast and safe for
+// concurrent use, and must not call back into the point.
 type Observer interface {
-	Observe(Event)
+	Observe(ctx context.Context, ev Event)
 }
 
 // ObserverFunc adapts a function to [Observer].
-type ObserverFunc func(Event)
+type ObserverFunc func(ctx context.Context, ev Event)
 
-// Observe calls f(ev).
-func (f ObserverFunc) Observe(ev Event) { f(ev) }
+// Observe calls f(ctx, ev).
+func (f ObserverFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
 
 // AddObserver adds o to the observers told of every fault that fires, and
 // returns a function that removes it.

@@ -213,7 +213,7 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 			DryRun: b.dryRun,
 		}
 		for _, o := range *obs {
-			o.Observe(ev)
+			o.Observe(ctx, ev)
 		}
 	}
 	if e.logger != nil && e.logger.Enabled(ctx, debugLevel) {

@@ -1,0 +1,182 @@
+// Package chaosotel reports faultline's injected faults to OpenTelemetry:
+// each fault that fires adds an event to the span of the call it hit, and
+// counts in a metric.
+//
+// One call wires an engine in:
+//
+//	stop, err := chaosotel.Instrument(engine)
+//	if err != nil { … }
+//	defer stop()
+//
+// From then on, every fault the engine's points fire adds a span event named
+// faultline.injection ([EventName]) to the span in the call's context, with
+// the point, the fault's kind and text form, the rule, the call's sequence
+// number, the dry-run flag, the engine's seed, and the call's labels (see
+// the attribute keys below). Because the event goes on the span of the
+// call's context, the spans that instrumentation such as otelhttp starts
+// around a handler or a request show the faults injected inside them with
+// no extra code. A call with no recording span adds no event. The event is
+// added when the point decides, before the fault is carried out, so it marks
+// when the fault begins: on the span, an injected latency follows it.
+//
+// Faults that the policy's dry-run mode decides but does not inject are
+// reported too, with faultline.dry_run set to true.
+//
+// Two metrics count what the engine does:
+//
+//   - faultline.injections ([InjectionsMetric]), a counter of the faults that
+//     fired, with the attributes faultline.point, faultline.fault.kind and
+//     faultline.dry_run. It is recorded with the call's context, so an SDK
+//     that keeps exemplars links it to the trace.
+//   - faultline.evaluations ([EvaluationsMetric]), an asynchronous counter of
+//     the calls evaluated at each point while a rule named it, with the
+//     attribute faultline.point. It reads [chaos.Engine.Stats] when the
+//     metrics are collected, so it adds nothing to the call path.
+//
+// Points are named from bounded sets (route patterns, not paths), so the
+// metrics' cardinality is bounded too. Labels, which may be per request,
+// go on span events only, never on metrics.
+//
+// This package is separate from package chaos so that the engine itself
+// pulls in no OpenTelemetry module.
+package chaosotel
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/faultline-go/faultline/chaos"
+)
+
+// ScopeName is the instrumentation scope of the meter this package uses.
+const ScopeName = "github.com/faultline-go/faultline/chaos/chaosotel"
+
+// Names of the span event and of the metrics.
+const (
+	// EventName names the span event of a fault that fired.
+	EventName = "faultline.injection"
+	// InjectionsMetric names the counter of faults that fired.
+	InjectionsMetric = "faultline.injections"
+	// EvaluationsMetric names the asynchronous counter of calls evaluated
+	// at armed points.
+	EvaluationsMetric = "faultline.evaluations"
+)
+
+// Attribute keys of the span event and the metrics.
+const (
+	// PointKey is the name of the point that fired (event and metrics).
+	PointKey = attribute.Key("faultline.point")
+	// KindKey is the fault's kind, as "latency" or "error" (event and
+	// faultline.injections).
+	KindKey = attribute.Key("faultline.fault.kind")
+	// FaultKey is the fault in the plan text form, as "delay(200ms)"
+	// (event).
+	FaultKey = attribute.Key("faultline.fault.spec")
+	// RuleKey is the index in the plan of the rule that fired (event).
+	RuleKey = attribute.Key("faultline.rule")
+	// SeqKey is the call's sequence number at the point since the plan was
+	// applied, counting from 1 (event).
+	SeqKey = attribute.Key("faultline.seq")
+	// DryRunKey is true when the policy's dry-run mode kept the fault from
+	// being injected (event and faultline.injections).
+	DryRunKey = attribute.Key("faultline.dry_run")
+	// SeedKey is the engine's seed in decimal, which replays the run
+	// (event).
+	SeedKey = attribute.Key("faultline.seed")
+	// InstanceKey is the engine's instance id, when it has one (event).
+	InstanceKey = attribute.Key("faultline.instance")
+	// LabelKeyPrefix starts the key of each label the call carried, as
+	// faultline.label.tenant (event).
+	LabelKeyPrefix = "faultline.label."
+)
+
+// ErrNilEngine is returned by [Instrument] for a nil engine.
+var ErrNilEngine = errors.New("chaosotel: nil engine")
+
+// Option configures [Instrument].
+type Option interface{ apply(*config) }
+
+type config struct {
+	meters metric.MeterProvider
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithMeterProvider sets the provider of the meter that records the
+// metrics. Without it, or with nil, [Instrument] uses the global provider
+// (otel.GetMeterProvider), which forwards to whatever provider is set
+// globally, even later.
+//
+// There is no tracer provider option: the events go on the span already in
+// each call's context, whichever provider started it.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) { c.meters = mp })
+}
+
+// Instrument reports the faults e injects to OpenTelemetry, as the package
+// documentation describes, until stop is called. stop removes the observer
+// from e and unregisters the metric callback; it is safe to call more than
+// once and from any goroutine. An error from unregistering goes to
+// otel.Handle, the OpenTelemetry error handler.
+//
+// Instrument fails with [ErrNilEngine] for a nil e, and with the meter's
+// error, wrapped, if an instrument cannot be made. It is safe for
+// concurrent use, but each call adds one more observer, whose events and
+// counts add to the others': instrument an engine once.
+func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
+	if e == nil {
+		return nil, ErrNilEngine
+	}
+	var c config
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	if c.meters == nil {
+		c.meters = otel.GetMeterProvider()
+	}
+	meter := c.meters.Meter(ScopeName)
+	injections, err := meter.Int64Counter(InjectionsMetric,
+		metric.WithDescription("Faults that faultline injected (or, in dry-run mode, would have)."),
+		metric.WithUnit("{fault}"))
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", InjectionsMetric, err)
+	}
+	evaluations, err := meter.Int64ObservableCounter(EvaluationsMetric,
+		metric.WithDescription("Calls that faultline evaluated at points a rule named."),
+		metric.WithUnit("{call}"))
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", EvaluationsMetric, err)
+	}
+	reg, err := meter.RegisterCallback(observeEvaluations(e, evaluations), evaluations)
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: registering the %s callback: %w", EvaluationsMetric, err)
+	}
+	o := newObserver(e, injections)
+	remove := e.AddObserver(o)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			remove()
+			if err := reg.Unregister(); err != nil {
+				otel.Handle(fmt.Errorf("chaosotel: unregistering the %s callback: %w", EvaluationsMetric, err))
+			}
+		})
+	}, nil
+}
+
+// engineAttributes are the attributes every event of e carries.
+func engineAttributes(e *chaos.Engine) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{SeedKey.String(strconv.FormatUint(e.Seed(), 10))}
+	if id := e.Instance(); id != "" {
+		attrs = append(attrs, InstanceKey.String(id))
+	}
+	return attrs
+}

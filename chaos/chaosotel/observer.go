@@ -1,0 +1,115 @@
+package chaosotel
+
+import (
+	"context"
+	"maps"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/faults"
+)
+
+// observer turns the engine's events into span events and counts.
+type observer struct {
+	injections metric.Int64Counter
+	engine     []attribute.KeyValue // attributes of every event
+
+	// sets caches the measurement options of each point, kind and dry-run
+	// flag: copy on write, so a lookup is an atomic load and a map read. The
+	// options are kept as a slice so that Add allocates none per call.
+	sets atomic.Pointer[map[setKey][]metric.AddOption]
+	mu   sync.Mutex // serializes writers of sets
+}
+
+type setKey struct {
+	point  string
+	kind   faults.Kind
+	dryRun bool
+}
+
+func newObserver(e *chaos.Engine, injections metric.Int64Counter) *observer {
+	o := &observer{injections: injections, engine: engineAttributes(e)}
+	o.sets.Store(&map[setKey][]metric.AddOption{})
+	return o
+}
+
+// Observe counts the fault and, if the call's span is recording, adds the
+// event to it.
+func (o *observer) Observe(ctx context.Context, ev chaos.Event) {
+	o.injections.Add(ctx, 1, o.measurement(setKey{ev.Point, ev.Fault.Kind, ev.DryRun})...)
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	attrs := make([]attribute.KeyValue, 0, 6+len(o.engine)+len(ev.Labels))
+	attrs = append(attrs,
+		PointKey.String(ev.Point),
+		KindKey.String(ev.Fault.Kind.String()),
+		FaultKey.String(ev.Fault.String()),
+		RuleKey.Int(ev.Rule),
+		SeqKey.Int64(int64(min(ev.Seq, math.MaxInt64))),
+		DryRunKey.Bool(ev.DryRun),
+	)
+	attrs = append(attrs, o.engine...)
+	attrs = appendLabels(attrs, ev.Labels)
+	span.AddEvent(EventName, trace.WithTimestamp(ev.Time), trace.WithAttributes(attrs...))
+}
+
+// measurement returns the options that carry k's attributes, making them
+// on first use. Points are bounded, so the cache is too.
+func (o *observer) measurement(k setKey) []metric.AddOption {
+	if m, ok := (*o.sets.Load())[k]; ok {
+		return m
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	old := *o.sets.Load()
+	if m, ok := old[k]; ok {
+		return m
+	}
+	m := []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+		PointKey.String(k.point),
+		KindKey.String(k.kind.String()),
+		DryRunKey.Bool(k.dryRun),
+	))}
+	sets := maps.Clone(old)
+	sets[k] = m
+	o.sets.Store(&sets)
+	return m
+}
+
+// appendLabels appends the labels as attributes. A later label hides an
+// earlier one with the same key, as it does for rules.
+func appendLabels(attrs []attribute.KeyValue, labels []chaos.Label) []attribute.KeyValue {
+	for i, l := range labels {
+		hidden := false
+		for _, later := range labels[i+1:] {
+			if later.Key == l.Key {
+				hidden = true
+				break
+			}
+		}
+		if !hidden {
+			attrs = append(attrs, attribute.String(LabelKeyPrefix+l.Key, l.Value))
+		}
+	}
+	return attrs
+}
+
+// observeEvaluations returns the callback that reports the evaluations of
+// every point of e.
+func observeEvaluations(e *chaos.Engine, evaluations metric.Int64ObservableCounter) metric.Callback {
+	return func(_ context.Context, obs metric.Observer) error {
+		for _, ps := range e.Stats().Points {
+			n := int64(min(ps.Evaluations, math.MaxInt64))
+			obs.ObserveInt64(evaluations, n, metric.WithAttributes(PointKey.String(ps.Point)))
+		}
+		return nil
+	}
+}

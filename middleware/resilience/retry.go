@@ -1,0 +1,268 @@
+package resilience
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Default values of the [Retry] fields that are left zero.
+const (
+	DefaultMaxAttempts     = 3
+	DefaultInitialInterval = 100 * time.Millisecond
+	DefaultMaxInterval     = 10 * time.Second
+	DefaultMultiplier      = 2.0
+	DefaultJitter          = 0.5
+)
+
+// Retry is a [Policy] that runs op again after a failure, waiting longer each
+// time: exponential backoff with jitter, computed by
+// [backoff.ExponentialBackOff] and waited out on a timer.
+//
+// Zero fields take the defaults named in their comments, so Retry{} makes at
+// most 3 attempts, waiting about 100ms and then 200ms. A Retry is a plain value:
+// it holds no state between calls, costs nothing to build, and is safe for
+// concurrent use (as long as its hooks are).
+//
+// Retrying stops as soon as one of these holds, and Run then returns a
+// [*RetryError] carrying the last error:
+//
+//   - op succeeded (Run returns nil);
+//   - op's error is permanent ([Permanent] or [backoff.Permanent]) or wraps
+//     [context.Canceled];
+//   - Retryable (or the default classifier) says the error is not worth
+//     retrying;
+//   - MaxAttempts attempts have been made;
+//   - the next wait would end after MaxElapsed since the first attempt began,
+//     or after ctx's deadline (Retry never sleeps into a deadline it cannot
+//     beat);
+//   - ctx is done, before or during a wait.
+type Retry struct {
+	// MaxAttempts bounds the number of times op runs, the first included.
+	// Zero means DefaultMaxAttempts (3); a negative value means no limit, so
+	// that only MaxElapsed, the context and the classifier stop retrying.
+	MaxAttempts int
+
+	// InitialInterval is the wait before the second attempt, before jitter.
+	// Zero or negative means DefaultInitialInterval (100ms).
+	InitialInterval time.Duration
+
+	// MaxInterval caps the wait before jitter (so a wait is at most
+	// MaxInterval*(1+Jitter)). Zero or negative means DefaultMaxInterval
+	// (10s). An InitialInterval above MaxInterval is lowered to it.
+	MaxInterval time.Duration
+
+	// Multiplier scales the wait after each attempt. Zero, NaN or a value below
+	// 1 means DefaultMultiplier (2); use 1 for a constant wait.
+	Multiplier float64
+
+	// Jitter is backoff's RandomizationFactor: each wait is drawn uniformly
+	// from [w*(1-Jitter), w*(1+Jitter)]. Zero or NaN means DefaultJitter
+	// (0.5); a negative value turns jitter off; values above 1 are lowered
+	// to 1. Jitter keeps clients that failed together from retrying together.
+	Jitter float64
+
+	// MaxElapsed bounds the time from the start of the first attempt to the
+	// start of the last: no wait begins that would end after it. An attempt
+	// in progress is not interrupted; put a [Timeout] outside the Retry for
+	// a hard bound. Zero or negative means no limit.
+	MaxElapsed time.Duration
+
+	// Retryable reports whether an error is worth another attempt. It is
+	// consulted after the permanent and context.Canceled checks, which always
+	// stop. Nil means retry everything except
+	//   - errors that wrap context.DeadlineExceeded, unless they are an
+	//     [ErrTimeout] from a Timeout inside the Retry: a timed out attempt
+	//     is worth retrying while the caller's context lives;
+	//   - [ErrOpen]: a breaker stays open far longer than a retry waits, and
+	//     waiting on it would undo its point, failing fast.
+	Retryable func(err error) bool
+
+	// OnRetry, if set, is called before each wait with the number of the
+	// attempt that just failed (1 for the first), its error, and the wait
+	// that follows. It runs on the caller's goroutine.
+	OnRetry func(attempt int, err error, wait time.Duration)
+}
+
+// Permanent marks err so that [Retry] (and [backoff.Retry]) stop at once
+// instead of retrying it. It returns a [*backoff.PermanentError], so both
+// packages recognize it, and errors.Is and errors.As still find err through
+// it. Permanent(nil) is nil.
+func Permanent(err error) error {
+	return backoff.Permanent(err)
+}
+
+// RetryError is the error [Retry.Run] returns when it gives up: it carries the
+// number of attempts and the last attempt's error, which errors.Is and
+// errors.As find through it. When the context ended the retrying, it wraps the
+// context's error too.
+type RetryError struct {
+	// Attempts is how many times op ran, at least 1.
+	Attempts int
+	// Err is the error of the last attempt.
+	Err error
+	// ctxErr is the context's error when the context stopped the retrying and
+	// Err does not already say so.
+	ctxErr error
+}
+
+// Error reports the attempts and the last error.
+func (e *RetryError) Error() string {
+	s := "resilience: gave up after " + strconv.Itoa(e.Attempts) + " attempt"
+	if e.Attempts != 1 {
+		s += "s"
+	}
+	s += ": " + e.Err.Error()
+	if e.ctxErr != nil {
+		s += " (" + e.ctxErr.Error() + ")"
+	}
+	return s
+}
+
+// Unwrap returns the last attempt's error and, when the context stopped the
+// retrying, the context's error.
+func (e *RetryError) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.Err, e.ctxErr}
+	}
+	return []error{e.Err}
+}
+
+// Run runs op until it succeeds or retrying stops (see [Retry]). It returns
+// nil on success and a [*RetryError] otherwise. The first attempt runs without
+// touching backoff, so a call that succeeds at once costs one function call.
+func (r Retry) Run(ctx context.Context, op func(context.Context) error) error {
+	var start time.Time
+	if r.MaxElapsed > 0 {
+		start = time.Now()
+	}
+	err := op(ctx)
+	if err == nil {
+		return nil
+	}
+	limit := r.MaxAttempts
+	if limit == 0 {
+		limit = DefaultMaxAttempts
+	}
+	if limit == 1 || !r.retryable(err) {
+		return &RetryError{Attempts: 1, Err: err}
+	}
+
+	b := r.backOff(ctx, start, limit)
+	attempts, last := 1, err
+	replayed := false
+	operation := func() error {
+		// backoff runs the operation before its first wait; the first attempt
+		// has run already, so hand backoff its (retryable) error.
+		if !replayed {
+			replayed = true
+			return last
+		}
+		err := op(ctx)
+		if err == nil {
+			return nil
+		}
+		attempts, last = attempts+1, err
+		if !r.retryable(err) {
+			return backoff.Permanent(err)
+		}
+		return err
+	}
+	var notify backoff.Notify
+	if r.OnRetry != nil {
+		notify = func(_ error, wait time.Duration) { r.OnRetry(attempts, last, wait) }
+	}
+	if backoff.RetryNotify(operation, b, notify) == nil {
+		return nil
+	}
+	e := &RetryError{Attempts: attempts, Err: last}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(last, cerr) {
+		e.ctxErr = cerr
+	}
+	return e
+}
+
+// retryable reports whether err may be retried.
+func (r Retry) retryable(err error) bool {
+	var perm *backoff.PermanentError
+	if errors.As(err, &perm) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if r.Retryable != nil {
+		return r.Retryable(err)
+	}
+	if errors.Is(err, ErrOpen) {
+		return false
+	}
+	return !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTimeout)
+}
+
+// backOff builds the schedule for the attempts after the first: backoff's
+// exponential schedule, at most limit-1 retries (when limit > 0), no wait past
+// the earlier of ctx's deadline and start+MaxElapsed, and none after ctx is
+// done.
+func (r Retry) backOff(ctx context.Context, start time.Time, limit int) backoff.BackOff {
+	initial, maxInterval := r.InitialInterval, r.MaxInterval
+	if initial <= 0 {
+		initial = DefaultInitialInterval
+	}
+	if maxInterval <= 0 {
+		maxInterval = DefaultMaxInterval
+	}
+	initial = min(initial, maxInterval)
+	mult := r.Multiplier
+	if !(mult >= 1) || math.IsInf(mult, 0) { // also catches NaN
+		mult = DefaultMultiplier
+	}
+	jitter := r.Jitter
+	switch {
+	case jitter == 0 || math.IsNaN(jitter):
+		jitter = DefaultJitter
+	case jitter < 0:
+		jitter = 0
+	case jitter > 1:
+		jitter = 1
+	}
+	var b backoff.BackOff = &backoff.ExponentialBackOff{
+		InitialInterval:     initial,
+		RandomizationFactor: jitter,
+		Multiplier:          mult,
+		MaxInterval:         maxInterval,
+		// backoff measures this from its Reset, which comes after the first
+		// attempt; the deadline below measures it from start.
+		MaxElapsedTime: max(r.MaxElapsed, 0),
+		Stop:           backoff.Stop,
+		Clock:          backoff.SystemClock,
+	}
+	if limit > 0 {
+		b = backoff.WithMaxRetries(b, uint64(limit-1))
+	}
+	deadline, ok := ctx.Deadline()
+	if r.MaxElapsed > 0 {
+		if d := start.Add(r.MaxElapsed); !ok || d.Before(deadline) {
+			deadline, ok = d, true
+		}
+	}
+	if ok {
+		b = &deadlineBackOff{BackOff: b, deadline: deadline}
+	}
+	return backoff.WithContext(b, ctx)
+}
+
+// deadlineBackOff stops a schedule whose next wait would end after deadline.
+type deadlineBackOff struct {
+	backoff.BackOff
+	deadline time.Time
+}
+
+func (b *deadlineBackOff) NextBackOff() time.Duration {
+	next := b.BackOff.NextBackOff()
+	if next != backoff.Stop && time.Now().Add(next).After(b.deadline) {
+		return backoff.Stop
+	}
+	return next
+}

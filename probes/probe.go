@@ -1,0 +1,112 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Result is the outcome of one probe check. It is plain data: it holds no
+// pointers or Go errors, marshals to JSON as is, and two checks that saw the
+// same thing give equal Results.
+type Result struct {
+	// Probe is the name of the probe that made the check.
+	Probe string `json:"probe"`
+	// OK reports whether the steady state held.
+	OK bool `json:"ok"`
+	// Observed says in words what the check saw and, when the probe has a
+	// tolerance, what it wanted in parentheses: "status 200 in 12ms (want
+	// 2xx)". It is "not checked" when the check could not start.
+	Observed string `json:"observed"`
+	// Err is the reason the check failed or could not be made. It is empty
+	// when OK is true.
+	Err string `json:"error,omitempty"`
+	// Duration is how long the check took.
+	Duration time.Duration `json:"duration"`
+}
+
+// Probe is a named steady-state check with a tolerance.
+//
+// Check must respect ctx: when ctx is done before the check, the Result is
+// not OK and Err says why, and a check under way should stop soon after ctx
+// is done. Check reports every failure in the Result; it does not panic.
+// Implementations must be safe for concurrent use; every Probe in this
+// package is.
+type Probe interface {
+	// Name returns the name given to the probe. It appears in every Result.
+	Name() string
+	// Check makes one check and reports what it saw.
+	Check(ctx context.Context) Result
+}
+
+// Func returns a probe that calls fn and passes when fn returns nil.
+//
+// fn receives the ctx given to Check and should return promptly when it is
+// done. Check does not call fn when ctx is already done. A panic in fn is
+// recovered and reported as a failed check, so a probe cannot take down the
+// experiment that runs it. A nil fn gives a probe whose checks always fail.
+// The probe is safe for concurrent use if fn is.
+func Func(name string, fn func(ctx context.Context) error) Probe {
+	return &funcProbe{name: name, fn: fn}
+}
+
+type funcProbe struct {
+	name string
+	fn   func(ctx context.Context) error
+}
+
+var _ Probe = (*funcProbe)(nil)
+
+func (p *funcProbe) Name() string { return p.name }
+
+func (p *funcProbe) Check(ctx context.Context) Result {
+	if p.fn == nil {
+		return notChecked(p.name, errNilFunc)
+	}
+	if err := ctxErr(ctx); err != nil {
+		return notChecked(p.name, err)
+	}
+	start := time.Now()
+	err := callSafely(ctx, p.fn)
+	d := time.Since(start)
+	r := Result{Probe: p.name, OK: err == nil, Duration: d}
+	if err != nil {
+		r.Observed = "failed in " + fmtDuration(d)
+		r.Err = err.Error()
+		return r
+	}
+	r.Observed = "ok in " + fmtDuration(d)
+	return r
+}
+
+// callSafely calls fn and turns a panic into an error.
+func callSafely(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: %v", errPanic, v)
+		}
+	}()
+	return fn(ctx)
+}
+
+// ctxErr returns the cause of ctx being done, or nil.
+func ctxErr(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(ctx)
+}
+
+// notChecked is the Result of a check that could not start.
+func notChecked(name string, err error) Result {
+	return Result{Probe: name, Observed: "not checked", Err: err.Error()}
+}
+
+// fmtDuration formats a measured duration for Observed texts: to the
+// microsecond above one microsecond, exact below.
+func fmtDuration(d time.Duration) string {
+	if d > time.Microsecond {
+		d = d.Round(time.Microsecond)
+	}
+	return d.String()
+}

@@ -1,0 +1,428 @@
+package chaos_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/chaostest"
+	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/probes"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// service is a tiny system under test: a call at a fault point, feeding an
+// SLI window.
+type service struct {
+	point  *chaos.Point
+	window *probes.Window
+	calls  atomic.Int64
+}
+
+func newService(e *chaos.Engine) *service {
+	return &service{point: e.Point("db.query"), window: probes.NewWindow(100)}
+}
+
+func (s *service) call(ctx context.Context) error {
+	start := time.Now()
+	err := s.point.Inject(ctx)
+	s.calls.Add(1)
+	s.window.Observe(start, err)
+	return err
+}
+
+// load calls the service every 10ms, at 3ms past each tick of the probes'
+// 100ms interval so that no call and no probe fall on the same simulated
+// instant (their order within one instant is up to the scheduler), until
+// ctx ends.
+func (s *service) load(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(3 * time.Millisecond):
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			_ = s.call(ctx)
+		}
+	}
+}
+
+func healthy(s *service) probes.Probe {
+	return probes.Func("service answers", func(ctx context.Context) error { return nil })
+}
+
+func experiment(e *chaos.Engine, s *service, rolledBack *atomic.Int32) *chaos.Experiment {
+	return &chaos.Experiment{
+		Title:       "database errors",
+		Hypothesis:  "the service keeps a 50% success ratio when a third of queries fail",
+		Engine:      e,
+		Plan:        chaos.MustParsePlan("db.query=33%error(timeout)"),
+		SteadyState: []probes.Probe{healthy(s), s.window.SuccessRatioAtLeast("success ratio", 0.5, 10)},
+		Method:      s.load,
+		Duration:    time.Second,
+		Interval:    100 * time.Millisecond,
+		Rollbacks: []chaos.Rollback{{Name: "restart workers", Do: func(context.Context) error {
+			rolledBack.Add(1)
+			return nil
+		}}},
+	}
+}
+
+func TestExperimentCompletes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(7), chaos.WithInstance("test"))
+		s := newService(e)
+		var rolledBack atomic.Int32
+		rep, err := experiment(e, s, &rolledBack).Run(t.Context())
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if rep.Status != chaos.StatusCompleted || rep.Deviated {
+			t.Errorf("status %s deviated %v, want completed and not deviated; verdict %q", rep.Status, rep.Deviated, rep.Verdict)
+		}
+		if rolledBack.Load() != 1 {
+			t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
+		}
+		if len(rep.Injections) != 1 || rep.Injections[0].Point != "db.query" || rep.Injections[0].ByKind[faults.KindError] == 0 {
+			t.Fatalf("injections %+v, want errors at db.query", rep.Injections)
+		}
+		if got, want := rep.FaultsOff, time.Second; got != want {
+			t.Errorf("faults off at %v, want %v", got, want)
+		}
+		if len(e.Plan().Rules) != 0 || !e.Disabled() {
+			t.Errorf("faults still on after the run: %v", e.Plan())
+		}
+		if rep.Seed != 7 || rep.Plan.String() != "db.query=33%error(timeout)" {
+			t.Errorf("report seed %d plan %q", rep.Seed, rep.Plan)
+		}
+	})
+}
+
+func TestExperimentSteadyStateFailsFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(1))
+		var methodRan, rolledBack atomic.Int32
+		x := &chaos.Experiment{
+			Title:       "unhealthy",
+			Engine:      e,
+			Plan:        chaos.MustParsePlan("db.query=error"),
+			SteadyState: []probes.Probe{probes.Func("db up", func(context.Context) error { return errors.New("connection refused") })},
+			Method:      func(context.Context) error { methodRan.Add(1); return nil },
+			Rollbacks:   []chaos.Rollback{{Name: "noop", Do: func(context.Context) error { rolledBack.Add(1); return nil }}},
+		}
+		rep, err := x.Run(t.Context())
+		if !errors.Is(err, chaos.ErrSteadyState) {
+			t.Fatalf("err = %v, want ErrSteadyState", err)
+		}
+		if rep.Status != chaos.StatusFailed || methodRan.Load() != 0 || len(rep.Injections) != 0 {
+			t.Errorf("status %s, method ran %d times, injections %v", rep.Status, methodRan.Load(), rep.Injections)
+		}
+		if rolledBack.Load() != 0 {
+			t.Errorf("rollbacks ran with no fault switched on")
+		}
+		if len(e.Plan().Rules) != 0 {
+			t.Errorf("plan applied although the steady state failed")
+		}
+		if !strings.Contains(rep.Markdown(), "`db up` failed before any fault was injected.") {
+			t.Errorf("markdown does not say the steady state failed:\n%s", rep.Markdown())
+		}
+	})
+}
+
+func TestExperimentStopConditionAborts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(3))
+		s := newService(e)
+		var rolledBack atomic.Int32
+		x := experiment(e, s, &rolledBack)
+		x.Plan = chaos.MustParsePlan("db.query=error(down)")
+		x.Duration = time.Minute
+		x.Interval = 250 * time.Millisecond
+		x.StopWhen = []probes.Probe{s.window.SuccessRatioAtLeast("success ratio ≥ 90%", 0.9, 5)}
+		rep, err := x.Run(t.Context())
+		if !errors.Is(err, chaos.ErrAborted) {
+			t.Fatalf("err = %v, want ErrAborted", err)
+		}
+		if rep.Status != chaos.StatusAborted || rep.StopReason != "success ratio ≥ 90%" {
+			t.Errorf("status %s reason %q", rep.Status, rep.StopReason)
+		}
+		// Every call fails from the first 10ms tick, so the window holds 5
+		// samples by 50ms and the first check at 250ms must trip.
+		if rep.FaultsOff != x.Interval {
+			t.Errorf("faults off at %v, want at the first check (%v)", rep.FaultsOff, x.Interval)
+		}
+		if rolledBack.Load() != 1 {
+			t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
+		}
+		// Nothing fires after the abort.
+		before := s.calls.Load()
+		if err := s.call(t.Context()); err != nil {
+			t.Errorf("a call after the abort failed: %v", err)
+		}
+		_ = before
+		if !rep.Deviated {
+			t.Errorf("not deviated, but every call failed")
+		}
+	})
+}
+
+func TestExperimentInterrupted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(5))
+		s := newService(e)
+		var rolledBack atomic.Int32
+		x := experiment(e, s, &rolledBack)
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		rep, err := x.Run(ctx)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if rep.Status != chaos.StatusInterrupted || rep.FaultsOff != 300*time.Millisecond {
+			t.Errorf("status %s, faults off at %v", rep.Status, rep.FaultsOff)
+		}
+		if rolledBack.Load() != 1 {
+			t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
+		}
+		var after int
+		for _, p := range rep.Probes {
+			if p.Phase == chaos.PhaseAfter {
+				after++
+			}
+		}
+		if after != 2 {
+			t.Errorf("%d probes after the run, want 2: the report must be complete", after)
+		}
+	})
+}
+
+func TestExperimentRestoresPreviousPlan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(5))
+		if err := e.Apply(chaos.MustParsePlan("other=1%delay(1ms)"), chaos.FromSource("file")); err != nil {
+			t.Fatal(err)
+		}
+		s := newService(e)
+		var rolledBack atomic.Int32
+		if _, err := experiment(e, s, &rolledBack).Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		a := e.Active()
+		if a.Plan.String() != "other=1%delay(1ms)" || a.Source != "file" || a.Disabled {
+			t.Errorf("after the run the active plan is %q from %q (disabled %v)", a.Plan, a.Source, a.Disabled)
+		}
+	})
+}
+
+func TestExperimentPolicyRefusal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithPolicy(chaos.Policy{MaxRate: 0.1}))
+		s := newService(e)
+		var rolledBack atomic.Int32
+		rep, err := experiment(e, s, &rolledBack).Run(t.Context())
+		if !errors.Is(err, chaos.ErrRefused) || rep.Status != chaos.StatusFailed {
+			t.Fatalf("err %v status %s, want a refusal", err, rep.Status)
+		}
+		if s.calls.Load() != 0 {
+			t.Errorf("the method ran although the plan was refused")
+		}
+	})
+}
+
+func TestExperimentCohorts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(11))
+		p := e.Point("checkout")
+		exp, ctl := probes.NewWindow(1000), probes.NewWindow(1000)
+		const share = 0.2
+		x := &chaos.Experiment{
+			Title:    "checkout cohort",
+			Engine:   e,
+			Plan:     chaos.MustParsePlan("checkout=error"),
+			Duration: time.Second,
+			Cohort:   &chaos.Cohort{Label: "user", Share: share, Experiment: exp, Control: ctl},
+			Method: func(ctx context.Context) error {
+				for i := 0; ctx.Err() == nil && i < 500; i++ {
+					user := fmt.Sprintf("user-%d", i)
+					err := p.DecideLabels(ctx, chaos.Label{Key: "user", Value: user}).Err()
+					w := ctl
+					if e.InCohort(user, share) {
+						w = exp
+					}
+					w.Record(err == nil, time.Millisecond)
+				}
+				<-ctx.Done()
+				return nil
+			},
+		}
+		rep, err := x.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := rep.Cohort
+		if c == nil || c.Experiment == nil || c.Control == nil {
+			t.Fatalf("no cohort report: %+v", c)
+		}
+		if c.Experiment.SuccessRatio != 0 || c.Control.SuccessRatio != 1 {
+			t.Errorf("experiment ratio %v control %v, want 0 and 1", c.Experiment.SuccessRatio, c.Control.SuccessRatio)
+		}
+		if n := c.Experiment.Count; n < 60 || n > 140 {
+			t.Errorf("%d of 500 users in a 20%% cohort", n)
+		}
+		if !strings.Contains(rep.Markdown(), "| experiment | ") {
+			t.Errorf("markdown lacks the cohort table")
+		}
+	})
+}
+
+// TestReportGolden runs the same experiment twice in simulated time and
+// checks that both runs render byte-identical JSON and Markdown, equal to
+// the golden files. Rewrite them with go test -run TestReportGolden -update.
+func TestReportGolden(t *testing.T) {
+	run := func() (*chaos.Report, []byte, string) {
+		var rep *chaos.Report
+		synctest.Test(t, func(t *testing.T) {
+			e := chaos.New(chaos.WithSeed(2026), chaos.WithInstance("golden"))
+			s := newService(e)
+			var rolledBack atomic.Int32
+			x := experiment(e, s, &rolledBack)
+			x.Plan = chaos.MustParsePlan("db.query=60%error(timeout);db.query=delay(5ms)")
+			x.StopWhen = []probes.Probe{s.window.SuccessRatioAtLeast("success ratio ≥ 30%", 0.3, 20)}
+			var err error
+			rep, err = x.Run(t.Context())
+			if err != nil && !errors.Is(err, chaos.ErrAborted) {
+				t.Fatal(err)
+			}
+		})
+		j, err := rep.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, j, rep.Markdown()
+	}
+	_, j1, m1 := run()
+	_, j2, m2 := run()
+	if string(j1) != string(j2) || m1 != m2 {
+		t.Fatal("two runs with the same seed and plan rendered different reports")
+	}
+	golden(t, "report.golden.json", j1)
+	golden(t, "report.golden.md", []byte(m1))
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file; run with -update and review the diff\n--- got ---\n%s", name, got)
+	}
+}
+
+func TestMarkdownSections(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(9))
+		s := newService(e)
+		var rolledBack atomic.Int32
+		x := experiment(e, s, &rolledBack)
+		x.Plan = chaos.MustParsePlan("db.query=error")
+		rep, _ := x.Run(t.Context())
+		md := rep.Markdown()
+		last := -1
+		for _, h := range []string{"# Post-mortem draft: database errors", "## Summary", "## Impact", "## Timeline",
+			"## Detection", "## What went well", "## What went wrong", "## Where we got lucky", "## Action items"} {
+			i := strings.Index(md, h)
+			if i < 0 || i < last {
+				t.Errorf("section %q missing or out of order", h)
+			}
+			last = i
+		}
+		// Every call failed, so the hypothesis broke: the draft must suggest
+		// a replay test for the point.
+		if !rep.Deviated || !strings.Contains(md, "Add a test that replays the") || !strings.Contains(md, "`db.query`") {
+			t.Errorf("action items do not suggest a replay test:\n%s", md)
+		}
+	})
+}
+
+func TestReplayReproducesInjections(t *testing.T) {
+	var rep *chaos.Report
+	const calls = 200
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(42), chaos.WithInstance("replay"))
+		p := e.Point("payments.charge")
+		x := &chaos.Experiment{
+			Title:    "payments",
+			Engine:   e,
+			Plan:     chaos.MustParsePlan("payments.charge=10%error(declined);payments.charge=5%delay(20ms)"),
+			Duration: time.Second,
+			Method: func(ctx context.Context) error {
+				for i := 0; i < calls; i++ {
+					_ = p.Inject(ctx)
+				}
+				return nil
+			},
+		}
+		var err error
+		if rep, err = x.Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Save and reload, as a team would from the game day's output.
+	path := filepath.Join(t.TempDir(), "report.json")
+	j, _ := rep.JSON()
+	if err := os.WriteFile(path, j, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		e := chaostest.ReplayFile(t, path)
+		p := e.Point("payments.charge")
+		var got []chaos.Injection
+		for i := 0; i < calls; i++ {
+			d := p.Decide(t.Context())
+			if d.Fired() {
+				got = append(got, chaos.Injection{Seq: d.Seq(), Rule: d.Rule(), Kind: d.Kind()})
+			}
+		}
+		if len(rep.Injections) != 1 {
+			t.Fatalf("recorded injections: %+v", rep.Injections)
+		}
+		want := rep.Injections[0].Sequence
+		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("replayed sequence\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
+func TestParseReportRefusesOtherSchemas(t *testing.T) {
+	if _, err := chaos.ParseReport([]byte(`{"schema":"faultline.report/v0"}`)); err == nil {
+		t.Error("a report of another schema was accepted")
+	}
+	if _, err := chaos.ParseReport([]byte(`{`)); err == nil {
+		t.Error("malformed JSON was accepted")
+	}
+}

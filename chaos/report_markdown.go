@@ -1,0 +1,273 @@
+package chaos
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faultline-go/faultline/faults"
+)
+
+// Markdown renders the report as a blameless post-mortem draft, with the
+// sections teams use: Summary, Impact, Timeline, Detection, What went
+// well, What went wrong, Where we got lucky, and Action items. The action
+// items are suggestions drawn from what happened: an alert for a probe
+// that caught the problem late, a replay test for each point that broke
+// the hypothesis. The text depends only on the report, so equal reports
+// render byte-identical drafts.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	title := r.Title
+	if title == "" {
+		title = "Untitled experiment"
+	}
+	w("# Post-mortem draft: %s\n\n", title)
+	w("_A blameless review of a game day run by faultline. Edit freely: the facts below come from the run; the judgements are drafts._\n\n")
+
+	w("## Summary\n\n")
+	if r.Hypothesis != "" {
+		w("**Hypothesis:** %s\n\n", r.Hypothesis)
+	}
+	w("**Status:** %s%s  \n", r.Status, map[bool]string{true: " (hypothesis did not hold)", false: ""}[r.Deviated])
+	w("**Verdict:** %s  \n", r.Verdict)
+	w("**Run:** %s, planned for %v, faults off after %v  \n", r.Started.UTC().Format(time.RFC3339), r.Duration, r.FaultsOff.Round(time.Millisecond))
+	w("**Replay:** seed `%d`, instance `%s`  \n", r.Seed, r.Instance)
+	w("**Plan:** `%s`\n\n", r.Plan.String())
+
+	w("## Impact\n\n")
+	var total uint64
+	for _, pi := range r.Injections {
+		total += pi.Total
+	}
+	if total == 0 {
+		w("No fault was injected.\n\n")
+	} else {
+		w("%d faults were injected at %d point%s.\n\n", total, len(r.Injections), map[bool]string{true: "s"}[len(r.Injections) != 1])
+		w("| Point | Injected | By kind |\n|---|---:|---|\n")
+		for _, pi := range r.Injections {
+			w("| `%s` | %d | %s |\n", pi.Point, pi.Total, kindCounts(pi.ByKind))
+		}
+		w("\n")
+	}
+	during := r.failedProbes(PhaseDuring, PhaseStop)
+	after := r.failedProbes(PhaseAfter)
+	switch {
+	case len(during) == 0 && len(after) == 0:
+		w("No steady-state probe failed while or after the faults were on.\n\n")
+	default:
+		if len(during) > 0 {
+			w("Probes that failed while the faults were on: %s.\n\n", codeList(during))
+		}
+		if len(after) > 0 {
+			w("Probes still failing after the faults were off: %s.\n\n", codeList(after))
+		}
+	}
+	if c := r.Cohort; c != nil && c.Experiment != nil && c.Control != nil {
+		w("Cohorts by `%s` (experiment share %v):\n\n", c.Label, c.Share)
+		w("| Cohort | Calls | Success ratio | p50 | p99 |\n|---|---:|---:|---:|---:|\n")
+		w("| experiment | %d | %.4f | %v | %v |\n", c.Experiment.Count, c.Experiment.SuccessRatio, c.Experiment.P50, c.Experiment.P99)
+		w("| control | %d | %.4f | %v | %v |\n\n", c.Control.Count, c.Control.SuccessRatio, c.Control.P50, c.Control.P99)
+	}
+
+	w("## Timeline\n\n")
+	w("Offsets from the start of the run.\n\n| At | Phase | Event |\n|---:|---|---|\n")
+	for _, e := range r.Timeline {
+		w("| %v | %s | %s |\n", e.At.Round(time.Millisecond), e.Phase, strings.ReplaceAll(e.Message, "|", `\|`))
+	}
+	w("\n")
+
+	w("## Detection\n\n")
+	firstFail, ok := r.firstFailure()
+	switch {
+	case r.Status == StatusFailed:
+		w("The steady state failed before any fault: the system was not healthy enough to experiment on.\n\n")
+	case r.FirstInjection == 0 && total == 0:
+		w("Nothing was injected, so there was nothing to detect.\n\n")
+	case !ok:
+		w("No probe detected the faults. Either the system absorbed them, or the probes do not watch the paths that failed.\n\n")
+	default:
+		w("The first probe failure, %s, came %v after the first injection.\n\n", "`"+firstFail.Result.Probe+"`", (firstFail.At - r.FirstInjection).Round(time.Millisecond))
+	}
+	if r.Status == StatusAborted {
+		w("The stop condition `%s` tripped and the kill switch was thrown at %v.\n\n", r.StopReason, r.FaultsOff.Round(time.Millisecond))
+	}
+
+	w("## What went well\n\n")
+	well := r.wentWell()
+	if len(well) == 0 {
+		well = []string{"_Nothing stood out; add what the team saw._"}
+	}
+	for _, s := range well {
+		w("- %s\n", s)
+	}
+	w("\n## What went wrong\n\n")
+	wrong := r.wentWrong(during, after)
+	if len(wrong) == 0 {
+		wrong = []string{"_Nothing the probes saw; add what the team saw._"}
+	}
+	for _, s := range wrong {
+		w("- %s\n", s)
+	}
+	w("\n## Where we got lucky\n\n")
+	lucky := r.gotLucky(during)
+	if len(lucky) == 0 {
+		lucky = []string{"_Add near misses the team noticed._"}
+	}
+	for _, s := range lucky {
+		w("- %s\n", s)
+	}
+	w("\n## Action items\n\n")
+	items := r.actionItems(during, after)
+	if len(items) == 0 {
+		items = []string{"Keep this experiment as a regression test: replay it with `chaostest.Replay`."}
+	}
+	for _, s := range items {
+		w("- [ ] %s\n", s)
+	}
+	return b.String()
+}
+
+func kindCounts(m map[faults.Kind]uint64) string {
+	var parts []string
+	for k := faults.Kind(0); int(k) < faults.NumKinds; k++ {
+		if n := m[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%v %d", k, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func codeList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// firstFailure returns the first probe failure while or after the faults.
+func (r *Report) firstFailure() (ProbeRecord, bool) {
+	for _, p := range r.Probes {
+		if !p.Result.OK && p.Phase != PhaseBefore {
+			return p, true
+		}
+	}
+	return ProbeRecord{}, false
+}
+
+func (r *Report) held(name string) bool {
+	for _, p := range r.Probes {
+		if p.Result.Probe == name && !p.Result.OK && p.Phase != PhaseBefore {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Report) probeNames() []string {
+	var names []string
+	for _, p := range r.Probes {
+		if !slices.Contains(names, p.Result.Probe) {
+			names = append(names, p.Result.Probe)
+		}
+	}
+	return names
+}
+
+func (r *Report) wentWell() []string {
+	var s []string
+	if r.Status == StatusFailed {
+		return s
+	}
+	for _, n := range r.probeNames() {
+		if r.held(n) {
+			s = append(s, fmt.Sprintf("`%s` held throughout the faults.", n))
+		}
+	}
+	if r.Status == StatusAborted {
+		s = append(s, fmt.Sprintf("The stop condition `%s` worked: the faults were switched off within one probe interval (%v).", r.StopReason, r.Interval))
+	}
+	if len(r.RollbackErrors) == 0 && r.Status != StatusFailed {
+		s = append(s, "Every rollback succeeded.")
+	}
+	return s
+}
+
+func (r *Report) wentWrong(during, after []string) []string {
+	var s []string
+	if r.Status == StatusFailed {
+		for _, n := range r.failedProbes(PhaseBefore) {
+			s = append(s, fmt.Sprintf("`%s` failed before any fault was injected.", n))
+		}
+	}
+	for _, n := range during {
+		s = append(s, fmt.Sprintf("`%s` failed while the faults were on.", n))
+	}
+	for _, n := range after {
+		s = append(s, fmt.Sprintf("`%s` still failed after the faults were off: the system did not recover by itself.", n))
+	}
+	for _, e := range r.RollbackErrors {
+		s = append(s, "Rollback failed: "+e)
+	}
+	return s
+}
+
+func (r *Report) gotLucky(during []string) []string {
+	var s []string
+	if r.Status == StatusFailed {
+		return s
+	}
+	if !r.Deviated && len(r.Injections) > 0 {
+		var points []string
+		for _, pi := range r.Injections {
+			points = append(points, pi.Point)
+		}
+		s = append(s, fmt.Sprintf("Faults at %s did not move any probe: confirm the probes watch these paths before trusting the result.", codeList(points)))
+	}
+	if r.Status == StatusCompleted && len(r.failedProbes(PhaseStop)) == 0 && len(during) > 0 {
+		s = append(s, "The steady state deviated but no stop condition tripped: in production the faults would have run their full course.")
+	}
+	for _, pi := range r.Injections {
+		if pi.Truncated {
+			s = append(s, fmt.Sprintf("More injections happened at `%s` than the report recorded.", pi.Point))
+		}
+	}
+	return s
+}
+
+func (r *Report) actionItems(during, after []string) []string {
+	var s []string
+	for _, n := range during {
+		if late := r.firstFailureOf(n) - r.FirstInjection; r.Interval > 0 && late > 2*r.Interval {
+			s = append(s, fmt.Sprintf("Add an alert on `%s`: it failed only %v after the first injection.", n, late.Round(time.Millisecond)))
+		}
+	}
+	for _, n := range after {
+		s = append(s, fmt.Sprintf("Find out why `%s` did not recover once the faults were off, and add an alert on it.", n))
+	}
+	if r.Deviated {
+		for _, pi := range r.Injections {
+			s = append(s, fmt.Sprintf("Add a test that replays the %d faults at `%s` (seed %d) with `chaostest.Replay`, and make it pass.", pi.Total, pi.Point, r.Seed))
+		}
+	}
+	if r.Status == StatusCompleted && len(r.failedProbes(PhaseStop)) == 0 && len(during) > 0 {
+		s = append(s, "Add a stop condition that trips on this deviation.")
+	}
+	for _, e := range r.RollbackErrors {
+		s = append(s, "Fix the rollback: "+e)
+	}
+	return s
+}
+
+// firstFailureOf returns the offset of a probe's first failure while or
+// after the faults were on.
+func (r *Report) firstFailureOf(name string) time.Duration {
+	for _, p := range r.Probes {
+		if p.Result.Probe == name && !p.Result.OK && p.Phase != PhaseBefore {
+			return p.At
+		}
+	}
+	return 0
+}

@@ -1,0 +1,258 @@
+package admin
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/faultline-go/faultline/chaos"
+)
+
+// DefaultMaxBody is the largest request body the handler reads unless
+// [WithMaxBody] sets another limit: 1 MiB.
+const DefaultMaxBody = 1 << 20
+
+// DefaultEvents is how many recent events the handler keeps unless
+// [WithEvents] sets another number.
+const DefaultEvents = 256
+
+// sourceName is the source recorded for plans applied through the handler.
+const sourceName = "admin"
+
+// Option configures a [Handler] made by [New].
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	token   string
+	log     *slog.Logger
+	maxBody int64
+	events  int
+	status  func() any
+}
+
+// WithToken sets the bearer token that lets requests in. Without it, or
+// with an empty token, the handler answers every request with 404 Not
+// Found. Use a long random token; see the package documentation for how
+// browsers log in.
+func WithToken(token string) Option {
+	return optionFunc(func(c *config) { c.token = token })
+}
+
+// WithLogger sets the logger that records every change made through the
+// handler (plans applied at Info, plans rejected, kill switch and failed
+// logins at Warn). Without it, or with nil, the handler logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.log = l })
+}
+
+// WithMaxBody sets the largest request body, in bytes, the handler reads;
+// a larger one is refused with 413. Without it, or with n ≤ 0, the limit
+// is [DefaultMaxBody].
+func WithMaxBody(n int64) Option {
+	return optionFunc(func(c *config) { c.maxBody = n })
+}
+
+// WithEvents sets how many recent events the handler keeps for api/events
+// and the page. Without it the handler keeps [DefaultEvents]; n ≤ 0 keeps
+// none and adds no observer to the engine.
+func WithEvents(n int) Option {
+	return optionFunc(func(c *config) { c.events = n })
+}
+
+// WithSourceStatus sets a function whose result, encoded as JSON, shows
+// the state of whatever feeds the engine plans (a source runner, a
+// monkey): api/status returns it as "runner" and the page shows it.
+// It is called on each such request, concurrently, so it must be safe for
+// concurrent use. Without it, nothing is shown.
+func WithSourceStatus(f func() any) Option {
+	return optionFunc(func(c *config) { c.status = f })
+}
+
+// Counters counts what happened through a [Handler] since it was made.
+type Counters struct {
+	// Applied counts plans applied.
+	Applied uint64 `json:"applied"`
+	// Rejected counts plans refused, as malformed, invalid or out of the
+	// engine's policy.
+	Rejected uint64 `json:"rejected"`
+	// Kills counts uses of the kill switch.
+	Kills uint64 `json:"kills"`
+	// Logins counts browser logins.
+	Logins uint64 `json:"logins"`
+	// Denied counts requests refused for want of a valid token, session or
+	// CSRF token, or as cross-origin.
+	Denied uint64 `json:"denied"`
+	// Events counts the events recorded, including those since pushed out
+	// of the buffer.
+	Events uint64 `json:"events"`
+}
+
+// Handler is the admin API and page of one engine; see the package
+// documentation for what it serves. Make one with [New]; the zero Handler
+// answers 404 Not Found to everything, as one without a token does. It is
+// safe for concurrent use.
+type Handler struct {
+	e       *chaos.Engine
+	enabled bool
+	token   [sha256.Size]byte
+	key     [32]byte // signs session cookies
+	log     *slog.Logger
+	maxBody int64
+	status  func() any
+	events  *ring
+	cop     http.CrossOriginProtection
+
+	closeOnce sync.Once
+	remove    func()
+
+	applied, rejected, kills, logins, denied atomic.Uint64
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the admin handler for e; a nil e means [chaos.Default]. Unless [WithEvents] turns them off,
+// it adds an observer to e to record events: call [Handler.Close] to remove
+// it when the handler is no longer served.
+func New(e *chaos.Engine, opts ...Option) *Handler {
+	if e == nil {
+		e = chaos.Default()
+	}
+	c := config{events: DefaultEvents}
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	h := &Handler{
+		e:       e,
+		enabled: c.token != "",
+		token:   sha256.Sum256([]byte(c.token)),
+		log:     c.log,
+		maxBody: c.maxBody,
+		status:  c.status,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBody
+	}
+	rand.Read(h.key[:]) // never fails, as crypto/rand documents
+	if c.events > 0 {
+		h.events = newRing(c.events)
+		h.remove = e.AddObserver(h.events)
+	}
+	return h
+}
+
+// Close removes the handler's observer from the engine, so that it stops
+// recording events. The handler goes on serving everything else. Close is
+// idempotent and always returns nil.
+func (h *Handler) Close() error {
+	h.closeOnce.Do(func() {
+		if h.remove != nil {
+			h.remove()
+		}
+	})
+	return nil
+}
+
+// Counters returns what happened through the handler so far.
+func (h *Handler) Counters() Counters {
+	c := Counters{
+		Applied:  h.applied.Load(),
+		Rejected: h.rejected.Load(),
+		Kills:    h.kills.Load(),
+		Logins:   h.logins.Load(),
+		Denied:   h.denied.Load(),
+	}
+	if h.events != nil {
+		c.Events = h.events.next.Load()
+	}
+	return c
+}
+
+// route is one path the handler serves.
+type route struct {
+	allow string // the Allow header: the methods served
+	get   func(*Handler, http.ResponseWriter, *http.Request, auth)
+	post  func(*Handler, http.ResponseWriter, *http.Request, auth) // POST or PUT, as allow says
+}
+
+var routes = map[string]route{
+	"":           {allow: "GET, HEAD", get: (*Handler).servePage},
+	"kill":       {allow: "POST", post: (*Handler).servePageKill},
+	"plan":       {allow: "POST", post: (*Handler).servePagePlan},
+	"logout":     {allow: "POST", post: (*Handler).serveLogout},
+	"api/plan":   {allow: "GET, HEAD, PUT", get: (*Handler).serveGetPlan, post: (*Handler).servePutPlan},
+	"api/kill":   {allow: "POST", post: (*Handler).serveKill},
+	"api/stats":  {allow: "GET, HEAD", get: (*Handler).serveStats},
+	"api/events": {allow: "GET, HEAD", get: (*Handler).serveEvents},
+	"api/status": {allow: "GET, HEAD", get: (*Handler).serveStatus},
+}
+
+// ServeHTTP serves the API and the page; see the package documentation.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.enabled {
+		http.NotFound(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "no-referrer")
+	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if !safe {
+		if err := h.cop.Check(r); err != nil {
+			h.deny(w, r, http.StatusForbidden, "admin: cross-origin request refused")
+			return
+		}
+	}
+	if path == "login" {
+		h.serveLogin(w, r)
+		return
+	}
+	a, ok := h.authenticate(r)
+	if !ok {
+		h.unauthorized(w, r, path, a)
+		return
+	}
+	rt, found := routes[path]
+	if !found {
+		writeError(w, http.StatusNotFound, "admin: no such page "+path, nil)
+		return
+	}
+	var serve func(*Handler, http.ResponseWriter, *http.Request, auth)
+	switch {
+	case safe:
+		serve = rt.get
+	case r.Method == http.MethodPost && rt.allow == "POST",
+		r.Method == http.MethodPut && strings.HasSuffix(rt.allow, "PUT"):
+		serve = rt.post
+	}
+	if serve == nil {
+		hd.Set("Allow", rt.allow)
+		writeError(w, http.StatusMethodNotAllowed, "admin: method "+r.Method+" not allowed; use "+rt.allow, nil)
+		return
+	}
+	if !safe && !h.checkCSRF(w, r, a) {
+		return
+	}
+	serve(h, w, r, a)
+}
+
+// logChange logs a change with who made it.
+func (h *Handler) logChange(r *http.Request, a auth, level slog.Level, msg string, attrs ...any) {
+	attrs = append(attrs, "remote", r.RemoteAddr, "auth", a.method)
+	h.log.Log(r.Context(), level, msg, attrs...)
+}

@@ -1,0 +1,233 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/faults"
+)
+
+// planView is what api/plan answers: the active plan and its text form.
+type planView struct {
+	chaos.Active
+	// Text is the plan in the text form of chaos.ParsePlan.
+	Text string `json:"text"`
+}
+
+func (h *Handler) planView() planView {
+	a := h.e.Active()
+	return planView{Active: a, Text: a.Plan.String()}
+}
+
+// errorView is the body of every error answer.
+type errorView struct {
+	Error    string          `json:"error"`
+	Problems []chaos.Problem `json:"problems,omitempty"`
+}
+
+// statusView is what api/status answers.
+type statusView struct {
+	Status   string          `json:"status"`
+	Instance string          `json:"instance"`
+	Seed     uint64          `json:"seed"`
+	Source   string          `json:"source,omitempty"`
+	Counters Counters        `json:"counters"`
+	Runner   json.RawMessage `json:"runner,omitempty"`
+}
+
+// eventView is one event as api/events answers it.
+type eventView struct {
+	ID     uint64        `json:"id"`
+	Time   time.Time     `json:"time"`
+	Point  string        `json:"point"`
+	Rule   int           `json:"rule"`
+	Seq    uint64        `json:"seq"`
+	Kind   faults.Kind   `json:"kind"`
+	Fault  string        `json:"fault"`
+	Labels []chaos.Label `json:"labels,omitempty"`
+	DryRun bool          `json:"dry_run,omitempty"`
+}
+
+// eventsView is what api/events answers.
+type eventsView struct {
+	Events []eventView `json:"events"`
+	// Last is the id of the newest event recorded, for the next ?after=.
+	Last uint64 `json:"last"`
+}
+
+func (h *Handler) serveGetPlan(w http.ResponseWriter, r *http.Request, _ auth) {
+	writeJSON(w, http.StatusOK, h.planView())
+}
+
+func (h *Handler) servePutPlan(w http.ResponseWriter, r *http.Request, a auth) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		h.rejected.Add(1)
+		writeBodyError(w, err, "admin: reading plan")
+		return
+	}
+	p, err := decodePlan(r.Header.Get("Content-Type"), body)
+	if err == nil {
+		err = h.e.Apply(p, chaos.FromSource(sourceName))
+	}
+	if err != nil {
+		h.reject(w, r, a, err)
+		return
+	}
+	h.accepted(r, a)
+	writeJSON(w, http.StatusOK, h.planView())
+}
+
+// errUnsupportedType is returned by decodePlan for a body neither JSON nor
+// text.
+var errUnsupportedType = errors.New("admin: content type must be application/json or text/plain")
+
+// errMalformed is wrapped by decodePlan's error for a JSON body that does
+// not parse as JSON at all.
+var errMalformed = errors.New("admin: malformed JSON")
+
+// decodePlan reads a plan from a body of the given Content-Type. A JSON body
+// that is not JSON at all fails with errMalformed; a plan document with
+// problems fails with a *chaos.PlanError.
+func decodePlan(contentType string, body []byte) (chaos.Plan, error) {
+	isJSON := strings.HasPrefix(string(bytes.TrimLeft(body, " \t\r\n")), "{")
+	if contentType != "" {
+		mt, _, err := mime.ParseMediaType(contentType)
+		switch {
+		case err != nil:
+			return chaos.Plan{}, errUnsupportedType
+		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+			isJSON = true
+		case mt == "text/plain":
+			return chaos.ParsePlan(string(body))
+		default:
+			return chaos.Plan{}, errUnsupportedType
+		}
+	}
+	if !isJSON {
+		return chaos.ParsePlan(string(body))
+	}
+	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
+		return chaos.Plan{}, fmt.Errorf("%w: %w", errMalformed, err)
+	}
+	return chaos.ParsePlanJSON(body)
+}
+
+// reject answers and records a plan that was not applied.
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, a auth, err error) {
+	h.rejected.Add(1)
+	h.logChange(r, a, slog.LevelWarn, "faultline admin: plan rejected", "error", err)
+	var pe *chaos.PlanError
+	switch {
+	case errors.As(err, &pe):
+		writeError(w, http.StatusUnprocessableEntity, pe.Err.Error(), pe.Problems)
+	case errors.Is(err, errUnsupportedType):
+		writeError(w, http.StatusUnsupportedMediaType, err.Error(), nil)
+	default:
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+	}
+}
+
+// accepted records a plan that was applied.
+func (h *Handler) accepted(r *http.Request, a auth) {
+	h.applied.Add(1)
+	act := h.e.Active()
+	h.logChange(r, a, slog.LevelInfo, "faultline admin: plan applied",
+		"version", act.Plan.Version, "rules", len(act.Plan.Rules), "plan", act.Plan.String(), "clamped", act.Clamped)
+}
+
+// kill throws the kill switch and records it.
+func (h *Handler) kill(r *http.Request, a auth) {
+	h.e.Disable()
+	h.kills.Add(1)
+	h.logChange(r, a, slog.LevelWarn, "faultline admin: kill switch thrown")
+}
+
+func (h *Handler) serveKill(w http.ResponseWriter, r *http.Request, a auth) {
+	h.kill(r, a)
+	writeJSON(w, http.StatusOK, h.planView())
+}
+
+func (h *Handler) serveStats(w http.ResponseWriter, r *http.Request, _ auth) {
+	writeJSON(w, http.StatusOK, h.e.Stats())
+}
+
+func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, _ auth) {
+	var after uint64
+	if s := r.URL.Query().Get("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "admin: after="+strconv.Quote(s)+" is not an event id", nil)
+			return
+		}
+		after = n
+	}
+	v := eventsView{Events: []eventView{}}
+	if h.events != nil {
+		v.Events, v.Last = h.events.since(after)
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, _ auth) {
+	v := statusView{
+		Status:   statusText(h.e),
+		Instance: h.e.Instance(),
+		Seed:     h.e.Seed(),
+		Source:   h.e.Active().Source,
+		Counters: h.Counters(),
+		Runner:   h.runner(),
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// runner returns the source status as JSON, or nil without one.
+func (h *Handler) runner() json.RawMessage {
+	if h.status == nil {
+		return nil
+	}
+	b, err := json.Marshal(h.status())
+	if err != nil {
+		b, _ = json.Marshal(errorView{Error: "admin: encoding source status: " + err.Error()})
+	}
+	return b
+}
+
+// statusText is "disabled" when the kill switch is thrown, "armed"
+// otherwise.
+func statusText(e *chaos.Engine) string {
+	if e.Disabled() {
+		return "disabled"
+	}
+	return "armed"
+}
+
+// writeJSON answers with v encoded as JSON.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		code = http.StatusInternalServerError
+		buf.Reset()
+		json.NewEncoder(&buf).Encode(errorView{Error: "admin: encoding answer: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+// writeError answers with an error in JSON.
+func writeError(w http.ResponseWriter, code int, msg string, problems []chaos.Problem) {
+	writeJSON(w, code, errorView{Error: msg, Problems: problems})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

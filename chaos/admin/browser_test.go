@@ -1,0 +1,114 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/faultline-go/faultline/chaos"
+)
+
+// findBrowser returns the path of a Chromium or Chrome, or skips the test.
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	t.Skip("no Chromium or Chrome found (looked for chromium, chromium-browser, google-chrome): " +
+		"install one with `apt-get install -y chromium` to run the admin page test")
+	return ""
+}
+
+// TestPageInBrowser logs in to the page in headless Chromium, finds a point
+// that was evaluated, and throws the kill switch. The handler is mounted
+// under a prefix, as in a service.
+func TestPageInBrowser(t *testing.T) {
+	browser := findBrowser(t)
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
+
+	e, h := newTest(t)
+	if err := e.Apply(chaos.MustParsePlan("checkout.pay=2*error(declined)"), chaos.FromSource("test")); err != nil {
+		t.Fatal(err)
+	}
+	fire(e, "checkout.pay", 3)
+	mux := http.NewServeMux()
+	mux.Handle("/debug/faultline/", http.StripPrefix("/debug/faultline", h))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.DisableGPU,
+		// This sandbox has no outside network: keep Chromium from trying.
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+	)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelBrowser := chromedp.NewContext(ctx)
+	defer cancelBrowser()
+
+	// Log in: the page answers the login form, which sets the cookie and
+	// redirects back.
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/debug/faultline/"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), testToken),
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.ID("points")),
+	)
+	if err != nil {
+		t.Fatalf("logging in: %v", err)
+	}
+	points, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("points")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(points, "checkout.pay") {
+		t.Errorf("points table does not list checkout.pay:\n%s", points)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != "armed" {
+		t.Errorf("status %q before the kill switch, want armed", status)
+	}
+
+	// The kill switch posts the form; the page comes back disabled.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("kill")),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="disabled"]`)),
+	)
+	if err != nil {
+		t.Fatalf("kill switch: %v", err)
+	}
+	status, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != "disabled" {
+		t.Errorf("status %q after the kill switch, want disabled", status)
+	}
+	if !e.Disabled() {
+		t.Error("engine not disabled after clicking the kill switch")
+	}
+	if c := h.Counters(); c.Logins != 1 || c.Kills != 1 {
+		t.Errorf("counters %+v, want 1 login and 1 kill", c)
+	}
+	if err := chromedp.Cancel(ctx); err != nil {
+		t.Errorf("closing the browser: %v", err)
+	}
+}

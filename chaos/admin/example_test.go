@@ -1,0 +1,127 @@
+package admin_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/admin"
+)
+
+// ExampleNew mounts the admin handler under a prefix and drives its JSON
+// API: replace the plan, read the counters, have a bad plan refused, and
+// throw the kill switch.
+func ExampleNew() {
+	engine := chaos.New(chaos.WithSeed(42))
+	h := admin.New(engine, admin.WithToken("use-32-random-bytes-in-production"))
+	defer h.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("/debug/faultline/", http.StripPrefix("/debug/faultline", h))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	call := func(method, path, contentType, body string) (string, string) {
+		req, _ := http.NewRequest(method, srv.URL+"/debug/faultline/"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer use-32-random-bytes-in-production")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			return err.Error(), ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.Status, string(b)
+	}
+
+	status, _ := call("PUT", "api/plan", "text/plain", "db.query=2*error(timeout)")
+	fmt.Println("PUT api/plan:", status)
+
+	query := engine.Point("db.query")
+	for range 3 {
+		fmt.Println(query.Inject(context.Background()))
+	}
+
+	_, body := call("GET", "api/stats", "", "")
+	var stats chaos.Stats
+	json.Unmarshal([]byte(body), &stats)
+	for _, p := range stats.Points {
+		fmt.Printf("%s: %d evaluations, %d fired\n", p.Point, p.Evaluations, p.Fired)
+	}
+
+	status, body = call("PUT", "api/plan", "application/json",
+		`{"rules":[{"point":"db.query","fault":"error(timeout)","rate":2}]}`)
+	fmt.Println("PUT api/plan:", status)
+	fmt.Print(body)
+
+	status, _ = call("POST", "api/kill", "", "")
+	fmt.Println("POST api/kill:", status, "disabled:", engine.Disabled())
+
+	req, _ := http.NewRequest("GET", srv.URL+"/debug/faultline/api/plan", nil)
+	resp, _ := srv.Client().Do(req)
+	resp.Body.Close()
+	fmt.Println("without the token:", resp.Status)
+	// Output:
+	// PUT api/plan: 200 OK
+	// faultline: injected error at db.query: timeout
+	// faultline: injected error at db.query: timeout
+	// <nil>
+	// db.query: 3 evaluations, 2 fired
+	// PUT api/plan: 422 Unprocessable Entity
+	// {"error":"chaos: invalid plan","problems":[{"path":"rules[0].rate","message":"2 is outside [0,1]"}]}
+	// POST api/kill: 200 OK disabled: true
+	// without the token: 401 Unauthorized
+}
+
+// ExampleWithSourceStatus shows what feeds the engine plans on api/status
+// and on the page.
+func ExampleWithSourceStatus() {
+	engine := chaos.New(chaos.WithSeed(7), chaos.WithInstance("web-1"))
+	h := admin.New(engine,
+		admin.WithToken("use-32-random-bytes-in-production"),
+		admin.WithSourceStatus(func() any {
+			return map[string]any{"source": "http", "etag": "v12", "last_error": nil}
+		}))
+	defer h.Close()
+
+	req := httptest.NewRequest("GET", "/api/status", nil)
+	req.Header.Set("Authorization", "Bearer use-32-random-bytes-in-production")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	fmt.Print(w.Body)
+	// Output:
+	// {"status":"armed","instance":"web-1","seed":7,"counters":{"applied":0,"rejected":0,"kills":0,"logins":0,"denied":0,"events":0},"runner":{"etag":"v12","last_error":null,"source":"http"}}
+}
+
+// ExampleHandler_Counters counts the changes made through the handler.
+func ExampleHandler_Counters() {
+	engine := chaos.New(chaos.WithSeed(1))
+	h := admin.New(engine, admin.WithToken("use-32-random-bytes-in-production"))
+	defer h.Close()
+	serve := func(method, path, token, body string) int {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	const token = "use-32-random-bytes-in-production"
+	fmt.Println(serve("PUT", "/api/plan", token, "cache.get=10%delay(50ms)"))
+	fmt.Println(serve("PUT", "/api/plan", token, "cache.get=delay(forever)"))
+	fmt.Println(serve("POST", "/api/kill", "guess", ""))
+	fmt.Println(serve("POST", "/api/kill", token, ""))
+	fmt.Printf("%+v\n", h.Counters())
+	// Output:
+	// 200
+	// 422
+	// 401
+	// 200
+	// {Applied:1 Rejected:1 Kills:1 Logins:0 Denied:1 Events:0}
+}

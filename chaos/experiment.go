@@ -60,6 +60,10 @@ type Experiment struct {
 	// MaxRecorded caps the injections recorded per point in the report.
 	// Zero means 1,000.
 	MaxRecorded int
+	// Notify, if set, is called with each timeline entry as it is
+	// recorded, for progress displays. It runs on the goroutine that
+	// recorded the entry, possibly an injecting one, so it must be quick.
+	Notify func(Entry)
 }
 
 // Rollback is a named action that puts something back after an experiment.
@@ -297,7 +301,15 @@ func (r *runner) offset() time.Duration { return time.Since(r.start) }
 func (r *runner) note(phase Phase, msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rep.Timeline = append(r.rep.Timeline, Entry{At: r.offset(), Phase: phase, Message: msg})
+	r.add(Entry{At: r.offset(), Phase: phase, Message: msg})
+}
+
+// add appends an entry to the timeline. r.mu is held.
+func (r *runner) add(e Entry) {
+	r.rep.Timeline = append(r.rep.Timeline, e)
+	if r.x.Notify != nil {
+		r.x.Notify(e)
+	}
 }
 
 // observe records an injection; it runs on the injecting goroutine.
@@ -306,7 +318,7 @@ func (r *runner) observe(_ context.Context, ev Event) {
 	defer r.mu.Unlock()
 	if r.inj == nil {
 		r.inj = make(map[string]*PointInjections)
-		r.rep.Timeline = append(r.rep.Timeline, Entry{At: r.offset(), Phase: PhaseDuring,
+		r.add(Entry{At: r.offset(), Phase: PhaseDuring,
 			Message: fmt.Sprintf("first injection: %v at %s", ev.Fault, ev.Point)})
 		r.rep.FirstInjection = r.offset()
 	}
@@ -348,7 +360,7 @@ func (r *runner) record(phase Phase, res probes.Result) {
 		if res.Observed == "" {
 			msg += res.Err
 		}
-		r.rep.Timeline = append(r.rep.Timeline, Entry{At: at, Phase: phase, Message: msg})
+		r.add(Entry{At: at, Phase: phase, Message: msg})
 	}
 }
 

@@ -1,0 +1,107 @@
+package monkey
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/faultline-go/faultline/chaos"
+)
+
+// Run follows the schedule from the time it is called until ctx is done,
+// then returns nil. At each activation's start it applies the base plan
+// plus the chosen rule (source "monkey#N"), and at its end the base plan
+// alone (source "monkey") — unless this instance is not in the share, the
+// kill switch is thrown, or another plan replaced the monkey's meanwhile;
+// see the package doc. The rule also carries its TTL, so it stops firing
+// on time even if Run is held up. When ctx is done during an activation,
+// Run ends it before returning. A second Run while one is running returns
+// [ErrRunning] at once.
+func (m *Monkey) Run(ctx context.Context) error {
+	if !m.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer m.running.Store(false)
+	m.mu.Lock()
+	m.history = nil
+	m.mu.Unlock()
+
+	s := m.scheduler(time.Now())
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	sleepUntil := func(t time.Time) bool {
+		timer.Reset(max(time.Until(t), 0))
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		}
+	}
+	for {
+		a, ok := s.next()
+		if !ok {
+			<-ctx.Done()
+			return nil
+		}
+		if !sleepUntil(a.Start) {
+			return nil
+		}
+		label, on := m.activate(&a)
+		m.record(a)
+		if m.cfg.onActivation != nil {
+			m.cfg.onActivation(a)
+		}
+		if !on {
+			continue
+		}
+		sleepUntil(a.End)
+		m.deactivate(a, label)
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// activate applies a, and reports the source label it applied under and
+// whether it did.
+func (m *Monkey) activate(a *Activation) (string, bool) {
+	log := m.cfg.log.With("activation", a.N, "point", a.Rule.Point, "fault", a.Rule.Fault.String(), "end", a.End)
+	switch {
+	case a.Skipped:
+		log.Info("faultline: monkey activation skipped, instance not in the share")
+		return "", false
+	case m.eng.Disabled():
+		a.Err = ErrDisabled
+		log.Warn("faultline: monkey activation skipped", "error", a.Err)
+		return "", false
+	}
+	base := m.cfg.base
+	p := chaos.Plan{Version: base.Version, Rules: append(slices.Clip(base.Rules), a.Rule)}
+	label := "monkey#" + strconv.FormatUint(a.N, 10)
+	if err := m.eng.Apply(p, chaos.FromSource(label)); err != nil {
+		a.Err = err
+		log.Warn("faultline: monkey activation refused", "error", err)
+		return "", false
+	}
+	log.Info("faultline: monkey activation")
+	return label, true
+}
+
+// deactivate puts the base plan back, if the engine still runs the plan
+// of activation a.
+func (m *Monkey) deactivate(a Activation, label string) {
+	if act := m.eng.Active(); act.Source != label || act.Disabled {
+		m.cfg.log.Info("faultline: monkey activation ended, plan left as another source set it", "activation", a.N, "source", act.Source)
+		return
+	}
+	if err := m.eng.Apply(m.cfg.base, chaos.FromSource("monkey")); err != nil {
+		// The base plan was applied before; a refusal now means the
+		// policy changed under us. The rule's TTL still ends it.
+		m.cfg.log.Warn("faultline: monkey could not restore the base plan", "activation", a.N, "error", err)
+		return
+	}
+	m.cfg.log.Info("faultline: monkey activation ended", "activation", a.N)
+}

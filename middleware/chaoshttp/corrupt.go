@@ -1,0 +1,117 @@
+package chaoshttp
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// A corrupt fault damages a body in one of two ways, both of which replay
+// exactly, whatever the sizes of the reads and writes:
+//
+//   - a body with a declared length (Content-Length) is cut after the first
+//     half of that length, as a connection that drops mid-body cuts it;
+//   - a body without one (streamed, chunked) keeps its length but has every
+//     byte inverted (XOR 0xFF), so that nothing decodes it.
+
+// corruptWriter damages the body a handler writes. Writes it drops are
+// reported as complete, as a kernel buffer would report them.
+type corruptWriter struct {
+	http.ResponseWriter
+	limit   int64 // bytes kept of a declared length; -1 to invert every byte
+	written int64
+	started bool   // the final header was written
+	scratch []byte // inverted bytes
+}
+
+// start reads the declared length, once, when the final header is sent.
+func (w *corruptWriter) start() {
+	if w.started {
+		return
+	}
+	w.started = true
+	if n, err := strconv.ParseInt(w.Header().Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+		w.limit = n / 2
+	}
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *corruptWriter) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		w.start()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (w *corruptWriter) Write(p []byte) (int, error) {
+	w.start()
+	if w.limit < 0 {
+		w.scratch = invert(w.scratch[:0], p)
+		return w.ResponseWriter.Write(w.scratch)
+	}
+	if keep := min(w.limit-w.written, int64(len(p))); keep > 0 {
+		n, err := w.ResponseWriter.Write(p[:keep])
+		w.written += int64(n)
+		if err != nil {
+			return n, err
+		}
+	}
+	return len(p), nil
+}
+
+// FlushError flushes the underlying writer, for http.ResponseController.
+func (w *corruptWriter) FlushError() error {
+	w.start()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Flush implements http.Flusher.
+func (w *corruptWriter) Flush() { _ = w.FlushError() }
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *corruptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// invert appends to dst the bytes of p, each XOR 0xFF.
+func invert(dst, p []byte) []byte {
+	for _, c := range p {
+		dst = append(dst, ^c)
+	}
+	return dst
+}
+
+// corruptBody damages a response body. With a declared length it yields
+// the first half and then fails with err, which matches
+// io.ErrUnexpectedEOF as a connection cut mid-body does; without one it
+// yields every byte inverted.
+type corruptBody struct {
+	body io.ReadCloser
+	left int64 // bytes still to yield; -1 to invert every byte
+	err  error
+}
+
+// Read implements io.Reader.
+func (b *corruptBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		n, err := b.body.Read(p)
+		for i := range p[:n] {
+			p[i] = ^p[i]
+		}
+		return n, err
+	}
+	if b.left == 0 {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.body.Read(p)
+	b.left -= int64(n)
+	if b.left == 0 && err == nil {
+		err = b.err
+	}
+	return n, err
+}
+
+// Close implements io.Closer.
+func (b *corruptBody) Close() error { return b.body.Close() }

@@ -55,8 +55,8 @@ func WithSeed(seed uint64) Option {
 }
 
 // WithPolicy bounds every plan the engine applies by p. Without it, any
-// valid plan applies. A policy that is itself invalid refuses every plan,
-// with the policy's problems as the reason.
+// valid plan applies. A policy that is itself invalid refuses every plan
+// that has a rule, with the policy's problems as the reason.
 func WithPolicy(p Policy) Option {
 	return optionFunc(func(e *Engine) { e.policy = compilePolicy(p) })
 }
@@ -147,7 +147,7 @@ func (e *Engine) Point(name string) *Point {
 		return p.(*Point)
 	}
 	p := &Point{name: name, hash: mix.String(name), eng: e}
-	p.binding.Store(e.bind(p, time.Now()))
+	p.storeBinding(e.bind(p, time.Now()))
 	e.points.Store(name, p)
 	return p
 }
@@ -226,6 +226,10 @@ func (e *Engine) Disable() {
 	e.killed.Store(true)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// Store again under the lock: an Apply that held it while the first
+	// store happened has turned the switch back off, and this Disable,
+	// which comes after it, must win.
+	e.killed.Store(true)
 	e.gen++
 	e.rules = nil
 	e.active.Disabled = true
@@ -293,19 +297,26 @@ func (e *Engine) compile(p Plan, now time.Time) []*compiledRule {
 	return rules
 }
 
-// rebind gives every point its binding to the current rules. e.mu is held.
+// rebind gives every point its binding to the current rules, and arms the
+// timer for the next expiry. e.mu is held.
 func (e *Engine) rebind(now time.Time) {
+	e.points.Range(func(_, v any) bool {
+		p := v.(*Point)
+		p.storeBinding(e.bind(p, now))
+		return true
+	})
+	e.schedule(now)
+}
+
+// schedule arms a timer for the next rule of the current plan to expire
+// after now, so that its points are disarmed then without any call. The
+// check on the firing path makes expiry exact; the timer makes an expired
+// rule cost its points nothing. e.mu is held.
+func (e *Engine) schedule(now time.Time) {
 	if e.timer != nil {
 		e.timer.Stop()
 		e.timer = nil
 	}
-	e.points.Range(func(_, v any) bool {
-		p := v.(*Point)
-		p.binding.Store(e.bind(p, now))
-		return true
-	})
-	// Disarm rules when they expire, so that an expired rule costs its
-	// points nothing; the check on the firing path makes expiry exact.
 	var next time.Time
 	for _, c := range e.rules {
 		if c != nil && !c.expires.IsZero() && c.expires.After(now) && (next.IsZero() || c.expires.Before(next)) {
@@ -318,36 +329,78 @@ func (e *Engine) rebind(now time.Time) {
 	}
 }
 
-// expire rebinds the points once a rule of plan generation gen expires.
+// expire disarms the points whose every rule has expired, once a rule of
+// plan generation gen expires. A point with a rule still live keeps its
+// binding, and with it the sequence and the counts of its rules: expiry
+// must not restart After, Every or Times for the rules that remain.
 func (e *Engine) expire(gen uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gen == gen {
-		e.rebind(time.Now())
+	if e.gen != gen {
+		return
 	}
+	now := time.Now()
+	e.points.Range(func(_, v any) bool {
+		p := v.(*Point)
+		if b := p.loadBinding(); b != nil && !b.live(now) {
+			p.storeBinding(nil)
+		}
+		return true
+	})
+	e.schedule(now)
 }
 
 // bind returns p's binding to the current rules, or nil when none applies
 // to it. e.mu is held.
 func (e *Engine) bind(p *Point, now time.Time) *binding {
-	var b *binding
+	var matched []*compiledRule
 	for _, c := range e.rules {
-		if c == nil || !Match(c.rule.Point, p.name) || (!c.expires.IsZero() && !now.Before(c.expires)) {
-			continue
+		if c != nil && Match(c.rule.Point, p.name) && (c.expires.IsZero() || now.Before(c.expires)) {
+			matched = append(matched, c)
 		}
-		if b == nil {
-			b = &binding{base: p.evals.Load(), policy: e.policy}
-			if e.policy != nil {
-				b.dryRun = e.policy.DryRun
-				b.windows = len(e.policy.windows) > 0
-			}
-		}
-		b.rules = append(b.rules, boundRule{c: c, err: faults.NewError(p.name, c.rule.Fault)})
 	}
-	if b != nil {
-		// Rebuild the slice at its final size so no boundRule is copied after
-		// the point starts using it.
-		b.rules = slices.Clip(b.rules)
+	if len(matched) == 0 {
+		return nil
+	}
+	b := &binding{point: p, base: p.evals.Load(), policy: e.policy, rules: make([]boundRule, len(matched))}
+	counts := make([]ruleCount, len(matched))
+	if e.policy != nil {
+		b.dryRun = e.policy.DryRun
+		b.windows = len(e.policy.windows) > 0
+	}
+	pointKey := mix.Mix(e.seed ^ p.hash)
+	for i, c := range matched {
+		r := &b.rules[i]
+		r.c = c
+		r.fired = &counts[i]
+		r.err = faults.NewError(p.name, c.rule.Fault)
+		r.threshold = c.threshold
+		r.after, r.every, r.times = c.after, c.every, c.times
+		r.labels = len(c.labels) > 0
+		r.expires = !c.expires.IsZero()
+		if c.rule.Sticky != "" {
+			// Sticky draws depend on the seed and the label's value only,
+			// so that a key is in or out at every point and rule alike,
+			// and the keys in at a lower rate are among those in at a
+			// higher one.
+			r.sticky = true
+			r.key = mix.Mix(mix.Mix(e.seed) ^ stickySalt)
+		} else {
+			r.key = mix.Mix(pointKey ^ c.salt)
+		}
 	}
 	return b
+}
+
+// stickySalt separates sticky draws from the per-call ones.
+const stickySalt = 0x57a1c4e7
+
+// live reports whether a rule of the binding may still fire at now.
+func (b *binding) live(now time.Time) bool {
+	for i := range b.rules {
+		if c := b.rules[i].c; c.expires.IsZero() || now.Before(c.expires) {
+			return true
+		}
+	}
+	return false
 }

@@ -128,7 +128,8 @@ type RuleStats struct {
 type Stats struct {
 	// Points holds every point ever created, sorted by name.
 	Points []PointStats `json:"points"`
-	// Rules holds every rule of the active plan, in plan order.
+	// Rules holds every rule of the active plan ([Engine.Plan]), in plan
+	// order: none while the kill switch is thrown.
 	Rules []RuleStats `json:"rules"`
 }
 
@@ -139,8 +140,12 @@ func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var s Stats
-	s.Rules = make([]RuleStats, len(e.active.Plan.Rules))
-	for i, r := range e.active.Plan.Rules {
+	rules := e.active.Plan.Rules
+	if e.killed.Load() {
+		rules = nil
+	}
+	s.Rules = make([]RuleStats, len(rules))
+	for i, r := range rules {
 		s.Rules[i] = RuleStats{Rule: i, Point: r.Point}
 	}
 	e.points.Range(func(_, v any) bool {
@@ -156,12 +161,12 @@ func (e *Engine) Stats() Stats {
 				ps.Fired += n
 			}
 		}
-		if b := p.binding.Load(); b != nil {
+		if b := p.loadBinding(); b != nil {
 			ps.Armed = true
 			n := ps.Evaluations - b.base
 			for i := range b.rules {
 				r := &b.rules[i]
-				if idx := r.c.index; idx < len(s.Rules) && !e.killed.Load() {
+				if idx := r.c.index; idx < len(s.Rules) {
 					s.Rules[idx].Points++
 					s.Rules[idx].Evaluations += n
 					s.Rules[idx].Fired += r.fired.Load()

@@ -42,7 +42,11 @@ type Rule struct {
 	// left out, but the zero Rule in Go code has rate 0.
 	Rate float64
 	// Times caps the fires at each point. 0 means no cap. The cap is exact
-	// however many goroutines race for it.
+	// however many goroutines race for it, but which of the eligible calls
+	// take it depends on the order they arrive in. So when calls race, the
+	// calls a spent rule leaves to later rules for the same point, and
+	// those rules' fires, may vary between runs; calls made in one order
+	// replay exactly.
 	Times int
 	// After skips the first After calls at each point. 0 skips none.
 	After int
@@ -172,6 +176,9 @@ func (r Rule) problems(i int) []Problem {
 	}
 	if r.TTL < 0 {
 		at("ttl", "%v is negative", r.TTL)
+	}
+	if y := r.Until.UTC().Year(); !r.Until.IsZero() && (y < 0 || y > 9999) {
+		at("until", "year %d is outside [0,9999]", y)
 	}
 	if math.IsNaN(r.Instances) || r.Instances < 0 || r.Instances > 1 {
 		at("instances", "%v is outside [0,1]", r.Instances)

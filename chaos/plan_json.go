@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/faultline-go/faultline/faults"
@@ -111,7 +113,7 @@ func ParsePlanJSON(b []byte) (Plan, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: "json: " + err.Error()}}}
+		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: jsonMessage(err)}}}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: "json: data after the plan"}}}
@@ -132,4 +134,37 @@ func DecodePlan(b []byte) (Plan, error) {
 		return ParsePlanJSON(t)
 	}
 	return ParsePlan(string(t))
+}
+
+// jsonMessage words a decoding error in the plan's terms: one "json: "
+// prefix, and for a value of the wrong type the field and the types rather
+// than the names of unexported Go types.
+func jsonMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Type != nil {
+		field := te.Field
+		if field == "" {
+			field = "plan"
+		}
+		return fmt.Sprintf("json: %s: want %s, not %s", field, jsonType(te.Type), te.Value)
+	}
+	return "json: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// jsonType names the JSON type that decodes into t.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }

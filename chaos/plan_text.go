@@ -13,11 +13,17 @@ import (
 	"github.com/faultline-go/faultline/internal/lex"
 )
 
-// pointSpecial lists the bytes that force a point name into quotes.
+// pointSpecial lists the bytes a bare point may not hold.
 const pointSpecial = "=;[],%\"' \t"
 
-// optSpecial lists the bytes that force an option value into quotes.
-const optSpecial = "=;[],"
+// pointQuote lists the bytes that make String quote a point: those a bare
+// point may not hold, and brackets, which a bare point may hold only in
+// balanced pairs.
+const pointQuote = pointSpecial + "(){}"
+
+// optSpecial lists the bytes that force an option value into quotes:
+// separators, and brackets, which would unbalance the plan when unpaired.
+const optSpecial = "=;[](){},"
 
 // ParsePlan reads a plan in its one-line text form, a cousin of the
 // failpoint terms Go users know:
@@ -65,14 +71,16 @@ func ParsePlan(s string) (Plan, error) {
 			if i == len(parts)-1 && i > 0 || len(parts) == 1 {
 				continue
 			}
-			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", len(p.Rules)), Message: "empty rule"})
+			// Paths count the rules as written, so that a problem after an
+			// empty rule still points at its own rule.
+			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", i), Message: "empty rule"})
 			continue
 		}
 		r, err := parseRule(part)
 		if err != nil {
-			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", len(p.Rules)), Message: err.Error()})
+			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", i), Message: err.Error()})
 		} else {
-			probs = append(probs, r.problems(len(p.Rules))...)
+			probs = append(probs, r.problems(i)...)
 		}
 		p.Rules = append(p.Rules, r)
 	}
@@ -317,6 +325,9 @@ func parsePercent(s string) (float64, error) {
 
 // formatPercent writes a share in [0,1] as a percentage, exactly.
 func formatPercent(v float64) string {
+	if v == 0 {
+		return "0" // and not "-000" for -0
+	}
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	i, f, _ := strings.Cut(s, ".")
 	for len(f) < 2 {
@@ -348,7 +359,7 @@ func (p Plan) String() string {
 // String returns the rule in the text form of [ParsePlan].
 func (r Rule) String() string {
 	var b strings.Builder
-	b.WriteString(lex.Quote(r.Point, pointSpecial))
+	b.WriteString(lex.Quote(r.Point, pointQuote))
 	b.WriteByte('=')
 	if r.Rate != 1 {
 		b.WriteString(formatPercent(r.Rate))

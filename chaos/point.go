@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/internal/mix"
@@ -16,8 +17,13 @@ import (
 // While no rule names the point, evaluating it costs one atomic load and a
 // nil check, with no allocation and no shared write.
 type Point struct {
-	binding atomic.Pointer[binding] // nil while no rule applies
-	evals   atomic.Uint64           // evaluations while armed; also the sequence
+	// binding is the *binding of the rules that name the point, nil while
+	// none does. It is an unsafe.Pointer read with atomic.LoadPointer, not
+	// an atomic.Pointer, because the generic wrapper costs the inliner
+	// enough to keep Inject and Decide from inlining (see
+	// TestHotPathInlines).
+	binding unsafe.Pointer
+	evals   atomic.Uint64 // evaluations while armed; also the sequence
 	name    string
 	hash    uint64
 	eng     *Engine
@@ -27,6 +33,7 @@ type Point struct {
 
 // binding is a point's immutable view of the active rules that name it.
 type binding struct {
+	point   *Point
 	base    uint64 // evals when the plan was applied; sequence n = evals - base
 	rules   []boundRule
 	policy  *compiledPolicy
@@ -34,10 +41,29 @@ type binding struct {
 	windows bool
 }
 
+// boundRule is a rule as one point evaluates it. The fields the per-call
+// path reads are copied out of the compiled rule so that a call that does
+// not fire touches one cache line per rule.
 type boundRule struct {
-	c     *compiledRule
-	err   *faults.InjectedError // made once per point and rule
-	fired atomic.Uint64         // fires at this point under this plan
+	key       uint64 // the draw for call n is mix.Mix(key ^ n), or ^ the sticky value's hash
+	threshold uint64
+	after     uint64
+	every     uint64
+	times     uint64
+	sticky    bool // decide on the Sticky label's value, not on n
+	labels    bool // the rule matches labels
+	expires   bool // the rule has an expiry to check when it would fire
+	c         *compiledRule
+	err       *faults.InjectedError // made once per point and rule
+	fired     *ruleCount            // fires at this point under this plan
+}
+
+// ruleCount counts a rule's fires at one point. It has a cache line to
+// itself, so that fires, which write it, do not slow the calls on other
+// cores that read the rule's other fields and do not fire.
+type ruleCount struct {
+	atomic.Uint64
+	_ [56]byte
 }
 
 // compiledRule is a Rule ready for evaluation.
@@ -75,6 +101,12 @@ func compileRule(i int, r Rule, now time.Time) *compiledRule {
 	return c
 }
 
+// loadBinding returns the point's binding, or nil.
+func (p *Point) loadBinding() *binding { return (*binding)(atomic.LoadPointer(&p.binding)) }
+
+// storeBinding publishes b as the point's binding. The engine's mu is held.
+func (p *Point) storeBinding(b *binding) { atomic.StorePointer(&p.binding, unsafe.Pointer(b)) }
+
 // Name returns the point's name.
 func (p *Point) Name() string {
 	if p == nil {
@@ -87,7 +119,7 @@ func (p *Point) Name() string {
 // it does more than one atomic load. Middleware uses it to skip work, such
 // as gathering labels, that only a rule needs.
 func (p *Point) Armed() bool {
-	return p != nil && p.binding.Load() != nil
+	return p != nil && p.loadBinding() != nil
 }
 
 // Inject evaluates the point and applies what fires: it waits out latency
@@ -95,89 +127,130 @@ func (p *Point) Armed() bool {
 // the context is done, panics for a panic fault, and returns the injected
 // error for every other kind. It returns nil when nothing fires.
 func (p *Point) Inject(ctx context.Context) error {
-	if p == nil {
-		return nil
+	// Small enough to inline (TestHotPathInlines): a disarmed point costs
+	// the caller one atomic load and a nil check.
+	if p != nil {
+		if b := (*binding)(atomic.LoadPointer(&p.binding)); b != nil {
+			return b.inject(ctx)
+		}
 	}
-	b := p.binding.Load()
-	if b == nil {
-		return nil
-	}
-	return p.eval(ctx, nil, b).Apply(ctx)
+	return nil
 }
 
 // Decide evaluates the point and returns what fires without applying it,
 // for middleware that applies transport faults itself. Labels for the
 // rules come from ctx (see [WithLabels]).
 func (p *Point) Decide(ctx context.Context) Decision {
-	if p == nil {
-		return Decision{}
+	if p != nil {
+		if b := (*binding)(atomic.LoadPointer(&p.binding)); b != nil {
+			return b.decide(ctx, nil)
+		}
 	}
-	b := p.binding.Load()
-	if b == nil {
-		return Decision{}
-	}
-	return p.eval(ctx, nil, b)
+	return Decision{}
 }
 
 // DecideLabels is [Point.Decide] with labels given directly, on top of those
 // in ctx. It saves middleware a context allocation per call.
 func (p *Point) DecideLabels(ctx context.Context, labels ...Label) Decision {
-	if p == nil {
-		return Decision{}
-	}
-	b := p.binding.Load()
-	if b == nil {
-		return Decision{}
-	}
-	return p.eval(ctx, labels, b)
-}
-
-// eval is the armed path.
-func (p *Point) eval(ctx context.Context, extra []Label, b *binding) Decision {
-	e := p.eng
-	if e.killed.Load() {
-		return Decision{}
-	}
-	n := p.evals.Add(1) - b.base
-	for i := range b.rules {
-		r := &b.rules[i]
-		c := r.c
-		if n <= c.after || (c.every > 1 && (n-c.after)%c.every != 0) {
-			continue
+	if p != nil {
+		if b := (*binding)(atomic.LoadPointer(&p.binding)); b != nil {
+			return b.decide(ctx, labels)
 		}
-		if c.labels != nil && !matchLabels(ctx, extra, c.labels) {
-			continue
-		}
-		var h uint64
-		if c.rule.Sticky != "" {
-			v, ok := lookup(ctx, extra, c.rule.Sticky)
-			if !ok {
-				continue
-			}
-			h = mix.Mix3(e.seed, 0x57a1c4e7, mix.String(v))
-		} else {
-			h = mix.Mix3(e.seed^p.hash, c.salt, n)
-		}
-		if !mix.Below(h, c.threshold) {
-			continue
-		}
-		if !c.expires.IsZero() || b.windows {
-			now := time.Now()
-			if (!c.expires.IsZero() && !now.Before(c.expires)) || (b.windows && !b.policy.open(now)) {
-				continue
-			}
-		}
-		if !r.take(c.times) {
-			continue
-		}
-		return p.fire(ctx, extra, b, r, n, h)
 	}
 	return Decision{}
 }
 
+// inject is the armed path of Inject. It applies what fires without
+// building a Decision.
+func (b *binding) inject(ctx context.Context) error {
+	p := b.point
+	r, n, h := p.eval(ctx, nil, b)
+	if r == nil || !p.fire(ctx, nil, b, r, n) {
+		return nil
+	}
+	f := &r.c.rule.Fault
+	return apply(ctx, f.Kind, delay(f, h), r.err)
+}
+
+// decide is the armed path of Decide and DecideLabels.
+func (b *binding) decide(ctx context.Context, extra []Label) Decision {
+	p := b.point
+	r, n, h := p.eval(ctx, extra, b)
+	if r == nil || !p.fire(ctx, extra, b, r, n) {
+		return Decision{}
+	}
+	f := &r.c.rule.Fault
+	return Decision{point: p, fault: f, err: r.err, delay: delay(f, h), rule: r.c.index, seq: n}
+}
+
+// delay returns how long latency fault f waits for the draw h that fired
+// it, jitter included; 0 for other kinds.
+func delay(f *faults.Fault, h uint64) time.Duration {
+	if f.Kind != faults.KindLatency {
+		return 0
+	}
+	return f.Duration(mix.Mix(h))
+}
+
+// apply carries out a fault of kind k that fired, as Inject documents.
+func apply(ctx context.Context, k faults.Kind, d time.Duration, err *faults.InjectedError) error {
+	switch k {
+	case faults.KindLatency:
+		return faults.Sleep(ctx, d)
+	case faults.KindHang:
+		<-ctx.Done()
+		return ctx.Err()
+	case faults.KindPanic:
+		panic(err)
+	}
+	return err
+}
+
+// eval decides call n at the point: it returns the rule that fires, with
+// its fire already counted against the rule's cap, the call's sequence
+// number and the draw that decided it; or a nil rule when none fires.
+func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule, uint64, uint64) {
+	if p.eng.killed.Load() {
+		return nil, 0, 0
+	}
+	n := p.evals.Add(1) - b.base
+	for i := range b.rules {
+		r := &b.rules[i]
+		if n <= r.after || (r.every > 1 && (n-r.after)%r.every != 0) {
+			continue
+		}
+		if r.labels && !matchLabels(ctx, extra, r.c.labels) {
+			continue
+		}
+		x := n
+		if r.sticky {
+			v, ok := lookup(ctx, extra, r.c.rule.Sticky)
+			if !ok {
+				continue
+			}
+			x = mix.String(v)
+		}
+		h := mix.Mix(r.key ^ x)
+		if !mix.Below(h, r.threshold) {
+			continue
+		}
+		if r.expires || b.windows {
+			now := time.Now()
+			if (r.expires && !now.Before(r.c.expires)) || (b.windows && !b.policy.open(now)) {
+				continue
+			}
+		}
+		if r.take() {
+			return r, n, h
+		}
+	}
+	return nil, 0, 0
+}
+
 // take counts a fire against the rule's cap, and reports false if the cap
 // is reached. It is exact under contention.
-func (r *boundRule) take(limit uint64) bool {
+func (r *boundRule) take() bool {
+	limit := r.times
 	if limit == 0 {
 		r.fired.Add(1)
 		return true
@@ -193,8 +266,10 @@ func (r *boundRule) take(limit uint64) bool {
 	}
 }
 
-// fire records a fault that fires and returns the decision.
-func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, n, h uint64) Decision {
+// fire records a fault that fires: it counts it, tells the observers and
+// logs it. It reports whether the fault is to be injected, which it is not
+// in dry-run mode.
+func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, n uint64) bool {
 	f := &r.c.rule.Fault
 	if b.dryRun {
 		p.dry.Add(1)
@@ -219,10 +294,7 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 	if e.logger != nil && e.logger.Enabled(ctx, debugLevel) {
 		e.logger.DebugContext(ctx, "faultline: fault fired", "point", p.name, "rule", r.c.index, "fault", f.String(), "seq", n, "dry_run", b.dryRun)
 	}
-	if b.dryRun {
-		return Decision{}
-	}
-	return Decision{point: p, fault: f, err: r.err, delay: f.Duration(mix.Mix(h)), rule: r.c.index, seq: n}
+	return !b.dryRun
 }
 
 // Decision is what a point decided for one call. The zero Decision is
@@ -289,14 +361,5 @@ func (d Decision) Apply(ctx context.Context) error {
 	if d.fault == nil {
 		return nil
 	}
-	switch d.fault.Kind {
-	case faults.KindLatency:
-		return faults.Sleep(ctx, d.delay)
-	case faults.KindHang:
-		<-ctx.Done()
-		return ctx.Err()
-	case faults.KindPanic:
-		panic(d.err)
-	}
-	return d.err
+	return apply(ctx, d.fault.Kind, d.delay, d.err)
 }

@@ -179,8 +179,12 @@ func (c *compiledPolicy) open(t time.Time) bool {
 
 // check bounds plan p by the policy. It returns the plan to apply (clamped
 // where the policy clamps), what was clamped, and the problems that refuse
-// it.
+// it. A plan without rules switches faults off, which every policy allows,
+// even one that does not compile.
 func (c *compiledPolicy) check(p Plan) (Plan, []string, []Problem) {
+	if len(p.Rules) == 0 {
+		return p, nil, nil
+	}
 	if c.err != nil {
 		return p, nil, c.err.(*PlanError).Problems
 	}
@@ -210,7 +214,7 @@ func (c *compiledPolicy) check(p Plan) (Plan, []string, []Problem) {
 			}
 		}
 		if c.MaxLatency > 0 {
-			switch lat := r.Fault.Delay + r.Fault.Jitter; {
+			switch lat := maxLatency(r.Fault); {
 			case r.Fault.Kind == faults.KindHang:
 				at(i, "fault.kind", "hang has no bound and the policy's max latency is %v", c.MaxLatency)
 			case lat > c.MaxLatency && c.Clamp:
@@ -231,4 +235,14 @@ func kindList(ks []faults.Kind) string {
 		names[i] = k.String()
 	}
 	return strings.Join(names, ", ")
+}
+
+// maxLatency returns the longest delay f can make, Delay plus Jitter,
+// capped at the longest time.Duration so that a huge jitter cannot wrap
+// around below the policy's limit.
+func maxLatency(f faults.Fault) time.Duration {
+	if lat := f.Delay + f.Jitter; lat >= f.Delay {
+		return lat
+	}
+	return math.MaxInt64
 }

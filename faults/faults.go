@@ -21,6 +21,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"syscall"
 	"time"
 )
@@ -160,25 +161,26 @@ func (f Fault) Validate() error {
 	case f.Jitter < 0:
 		return fmt.Errorf("jitter: %v is negative", f.Jitter)
 	case k != KindLatency && (f.Delay != 0 || f.Jitter != 0):
-		return fmt.Errorf("delay: a %v fault has no delay", k)
+		return fmt.Errorf("delay: %v faults have no delay", k)
 	case k == KindLatency && f.Delay == 0 && f.Jitter == 0:
 		return errors.New("delay: a latency fault needs a delay")
 	case k != KindError && k != KindPanic && f.Message != "":
-		return fmt.Errorf("message: a %v fault has no message", k)
+		return fmt.Errorf("message: %v faults have no message", k)
 	case k != KindError && k != KindStatus && f.Code != 0:
-		return fmt.Errorf("code: a %v fault has no status code", k)
+		return fmt.Errorf("code: %v faults have no status code", k)
 	case f.Code != 0 && (f.Code < 100 || f.Code > 999):
 		return fmt.Errorf("code: %d is not an HTTP status", f.Code)
 	case k == KindStatus && f.Code == 0:
 		return errors.New("code: a status fault needs a status code")
 	case k != KindStatus && f.Body != "":
-		return fmt.Errorf("body: a %v fault has no body", k)
+		return fmt.Errorf("body: %v faults have no body", k)
 	}
 	return nil
 }
 
 // Duration returns the delay of a Latency fault for the random word r: Delay
-// plus r modulo (Jitter+1). Other kinds return 0.
+// plus r modulo (Jitter+1), capped at the longest time.Duration. Other kinds
+// return 0.
 func (f Fault) Duration(r uint64) time.Duration {
 	if f.Kind != KindLatency {
 		return 0
@@ -186,7 +188,15 @@ func (f Fault) Duration(r uint64) time.Duration {
 	if f.Jitter <= 0 {
 		return f.Delay
 	}
-	return f.Delay + time.Duration(r%uint64(f.Jitter+1))
+	return addSat(f.Delay, time.Duration(r%(uint64(f.Jitter)+1)))
+}
+
+// addSat returns a+b for b >= 0, capped at the longest time.Duration.
+func addSat(a, b time.Duration) time.Duration {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
 }
 
 // String returns the fault in the plan text form, for example

@@ -110,7 +110,11 @@ func ParseFault(s string) (Fault, error) {
 	}
 	f := Fault{Kind: kind}
 	tooMany := func(n int) error {
-		if len(args) > n {
+		switch {
+		case len(args) <= n:
+		case n == 1:
+			return fmt.Errorf("fault %q: %s takes at most one argument", s, name)
+		default:
 			return fmt.Errorf("fault %q: %s takes at most %d arguments", s, name, n)
 		}
 		return nil

@@ -1,0 +1,109 @@
+package chaos_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/faultline-go/faultline/chaos"
+)
+
+// planSeeds are realistic plans, good and bad, for both fuzz targets.
+var planSeeds = []string{
+	"payments.charge=10%delay(200ms);db.query=3*error(timeout)",
+	`"GET /users/{id}"=5%status(503,"try later")[label.tenant=acme]`,
+	"sql.*=1%badconn[after=10,every=3];http.client.*=0.1%abort",
+	"db.query=error(timeout)[sticky=tenant,ttl=5m,instances=25%]",
+	"cache.get=delay(50ms,25ms)[until=2030-01-02T03:04:05Z]",
+	"worker=panic(oops);queue=hang;blob=corrupt",
+	`a=error("x;y",503)[label."odd key"="v,1"]`,
+	"a=150%error", "a=error[after=x]", "=abort", `"a=error`, "a=error[", ";;", "",
+}
+
+// FuzzParsePlanText checks that ParsePlan never panics, reports every
+// failure as an ErrInvalidPlan, and that a plan it accepts is valid and
+// survives String and JSON unchanged.
+func FuzzParsePlanText(f *testing.F) {
+	for _, s := range planSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := chaos.ParsePlan(s)
+		if err != nil {
+			if !errors.Is(err, chaos.ErrInvalidPlan) || len(p.Rules) != 0 {
+				t.Fatalf("ParsePlan(%q) = %+v, %v", s, p, err)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("ParsePlan(%q) accepted an invalid plan: %v", s, err)
+		}
+		text := p.String()
+		q, err := chaos.ParsePlan(text)
+		if err != nil || !q.Equal(p) {
+			t.Fatalf("ParsePlan(%q) = %+v\nits text %q reparses to %+v, %v", s, p, text, q, err)
+		}
+		if again := q.String(); again != text {
+			t.Fatalf("text not stable: %q then %q", text, again)
+		}
+		if !validUTF8(p) {
+			return // JSON strings cannot carry invalid UTF-8
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("Marshal(%+v): %v", p, err)
+		}
+		if j, err := chaos.ParsePlanJSON(b); err != nil || !j.Equal(p) {
+			t.Fatalf("ParsePlan(%q) = %+v\nits JSON %s reparses to %+v, %v", s, p, b, j, err)
+		}
+	})
+}
+
+// FuzzParsePlanJSON checks that ParsePlanJSON never panics, reports every
+// failure as an ErrInvalidPlan, and that a plan it accepts is valid and
+// survives JSON and String unchanged.
+func FuzzParsePlanJSON(f *testing.F) {
+	for _, s := range planSeeds {
+		if p, err := chaos.ParsePlan(s); err == nil {
+			p.Version = "v1"
+			b, _ := json.Marshal(p)
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{
+		`{"version":"gameday-7","rules":[{"point":"db.query","fault":"error(timeout)","rate":0.1,"times":3}]}`,
+		`{"rules":[{"point":"a","fault":{"kind":"latency","delay":"1s","jitter":"250ms"},"ttl":"5m","until":"2030-01-02T04:04:05+01:00"}]}`,
+		`{"rules":[{"point":"a","fault":"abort","rate":-0}]}`,
+		`{"rules":[{"point":"a","fault":"abort","rate":1e-320,"instances":5e-324}]}`,
+		`{"rules":[{"point":"a","fault":"abort","colour":"red"}]}`,
+		`{"rules":[{"point":"a","fault":"abort"}]} trailing`,
+		`{"rules":[{"point":"a","fault":"abort","until":"0000-01-01T00:00:00+01:00"}]}`,
+		`[]`, `{`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := chaos.ParsePlanJSON(b)
+		if err != nil {
+			if !errors.Is(err, chaos.ErrInvalidPlan) || len(p.Rules) != 0 {
+				t.Fatalf("ParsePlanJSON(%q) = %+v, %v", b, p, err)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("ParsePlanJSON(%q) accepted an invalid plan: %v", b, err)
+		}
+		out, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("Marshal(%+v): %v", p, err)
+		}
+		if q, err := chaos.ParsePlanJSON(out); err != nil || !q.Equal(p) {
+			t.Fatalf("ParsePlanJSON(%q) = %+v\nits JSON %s reparses to %+v, %v", b, p, out, q, err)
+		}
+		p.Version = "" // not part of the text form
+		text := p.String()
+		if q, err := chaos.ParsePlan(text); err != nil || !q.Equal(p) {
+			t.Fatalf("ParsePlanJSON(%q) = %+v\nits text %q reparses to %+v, %v", b, p, text, q, err)
+		}
+	})
+}

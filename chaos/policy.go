@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/internal/window"
 )
 
 // Policy bounds every plan an engine applies: a local safety net that no
@@ -70,29 +71,10 @@ type Window struct {
 	Location string `json:"location,omitempty"`
 }
 
-// compiledWindow is a Window with its zone loaded and times in minutes.
-type compiledWindow struct {
-	days       uint8 // bit per weekday; 0 means every day
-	start, end int   // minutes after midnight; end 1440 means end of day
-	loc        *time.Location
-}
-
-func (w compiledWindow) contains(t time.Time) bool {
-	t = t.In(w.loc)
-	if w.days != 0 && w.days&(1<<t.Weekday()) == 0 {
-		return false
-	}
-	m := t.Hour()*60 + t.Minute()
-	if w.start <= w.end {
-		return m >= w.start && m < w.end
-	}
-	return m >= w.start || m < w.end
-}
-
 // compiledPolicy is a validated Policy ready for the engine.
 type compiledPolicy struct {
 	Policy
-	windows []compiledWindow
+	windows []window.Window
 	err     error // a policy that does not compile refuses every plan
 }
 
@@ -117,31 +99,9 @@ func compilePolicy(p Policy) *compiledPolicy {
 		}
 	}
 	for i, w := range p.Windows {
-		cw := compiledWindow{end: 24 * 60, loc: time.UTC}
-		path := fmt.Sprintf("windows[%d]", i)
-		for _, d := range w.Days {
-			if d < time.Sunday || d > time.Saturday {
-				at(path+".days", "%d is not a weekday", d)
-				continue
-			}
-			cw.days |= 1 << d
-		}
-		var err error
-		if w.Start != "" {
-			if cw.start, err = parseClock(w.Start); err != nil {
-				at(path+".start", "%v", err)
-			}
-		}
-		if w.End != "" {
-			if cw.end, err = parseClock(w.End); err != nil {
-				at(path+".end", "%v", err)
-			}
-		}
-		if w.Location != "" {
-			if cw.loc, err = time.LoadLocation(w.Location); err != nil {
-				at(path+".location", "%q is not a time zone", w.Location)
-				cw.loc = time.UTC
-			}
+		cw, wprobs := window.Compile(w.Days, w.Start, w.End, w.Location)
+		for _, wp := range wprobs {
+			at(fmt.Sprintf("windows[%d].%s", i, wp.Field), "%s", wp.Message)
 		}
 		c.windows = append(c.windows, cw)
 	}
@@ -151,30 +111,9 @@ func compilePolicy(p Policy) *compiledPolicy {
 	return c
 }
 
-// parseClock reads "HH:MM" as minutes after midnight; "24:00" is the end of
-// the day.
-func parseClock(s string) (int, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		if s == "24:00" {
-			return 24 * 60, nil
-		}
-		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
-	}
-	return t.Hour()*60 + t.Minute(), nil
-}
-
 // open reports whether faults may fire at t.
 func (c *compiledPolicy) open(t time.Time) bool {
-	if len(c.windows) == 0 {
-		return true
-	}
-	for _, w := range c.windows {
-		if w.contains(t) {
-			return true
-		}
-	}
-	return false
+	return len(c.windows) == 0 || window.Open(c.windows, t)
 }
 
 // check bounds plan p by the policy. It returns the plan to apply (clamped

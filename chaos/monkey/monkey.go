@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/internal/window"
 )
 
 // Errors callers branch on with errors.Is.
@@ -184,7 +185,7 @@ type Monkey struct {
 	cfg        config
 	eng        *chaos.Engine
 	candidates []chaos.Rule
-	windows    []window
+	windows    []window.Window
 	instance   uint64 // hash of the engine's instance id
 	running    atomic.Bool
 
@@ -233,7 +234,7 @@ func New(e *chaos.Engine, candidates []chaos.Rule, opts ...Option) (*Monkey, err
 	}
 	ws, wprobs := compileWindows(c.windows)
 	probs = append(probs, wprobs...)
-	if len(wprobs) == 0 && len(ws) > 0 && !everOpen(ws) {
+	if len(wprobs) == 0 && len(ws) > 0 && !window.EverOpen(ws) {
 		probs = append(probs, "windows: never open")
 	}
 	if len(probs) > 0 {

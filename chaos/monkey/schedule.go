@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/internal/mix"
+	"github.com/faultline-go/faultline/internal/window"
 )
 
 // Salts keep the draws of one activation independent of each other.
@@ -93,8 +94,8 @@ func (m *Monkey) walk(from time.Time, d time.Duration) (time.Time, bool) {
 	}
 	t, lastOpen := from, from
 	for {
-		nb := nextBoundary(m.windows, t)
-		if open(m.windows, t) {
+		nb := window.NextBoundary(m.windows, t)
+		if window.Open(m.windows, t) {
 			if t.Add(d).Before(nb) {
 				return t.Add(d), true
 			}
@@ -111,8 +112,8 @@ func (m *Monkey) walk(from time.Time, d time.Duration) (time.Time, bool) {
 // week and a day later (windows that are always open).
 func (m *Monkey) closes(t time.Time) time.Time {
 	limit := t.Add(8 * 24 * time.Hour)
-	for t.Before(limit) && open(m.windows, t) {
-		t = nextBoundary(m.windows, t)
+	for t.Before(limit) && window.Open(m.windows, t) {
+		t = window.NextBoundary(m.windows, t)
 	}
 	return t
 }

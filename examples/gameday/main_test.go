@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline-go/faultline/chaos"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestGameDayEndToEnd runs the example as CI does: a short game day whose
+// report files must exist and parse.
+func TestGameDayEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a real game day for a few seconds")
+	}
+	out := t.TempDir()
+	var log bytes.Buffer
+	rep, err := run(t.Context(), config{
+		seed:     3,
+		duration: 2 * time.Second,
+		warmup:   500 * time.Millisecond,
+		rate:     50,
+		plan:     defaultPlan,
+		out:      out,
+	}, &log)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	if rep.Status != chaos.StatusCompleted && rep.Status != chaos.StatusAborted {
+		t.Errorf("status %s; log:\n%s", rep.Status, log.String())
+	}
+	if len(rep.Injections) == 0 {
+		t.Errorf("no fault was injected; log:\n%s", log.String())
+	}
+
+	b, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := chaos.ParseReport(b)
+	if err != nil {
+		t.Fatalf("report.json does not parse: %v", err)
+	}
+	if parsed.Seed != 3 || parsed.Plan.String() != chaos.MustParsePlan(defaultPlan).String() {
+		t.Errorf("report seed %d plan %q", parsed.Seed, parsed.Plan)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "postmortem.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, section := range []string{"## Summary", "## Impact", "## Timeline", "## Detection", "## What went well", "## What went wrong", "## Where we got lucky", "## Action items"} {
+		if !strings.Contains(string(md), section) {
+			t.Errorf("postmortem.md lacks %q", section)
+		}
+	}
+	for _, want := range []string{"plan applied", "report:", "replay"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the terminal output lacks %q:\n%s", want, log.String())
+		}
+	}
+}
+
+func TestBadPlanIsRefusedBeforeAnythingStarts(t *testing.T) {
+	_, err := run(context.Background(), config{seed: 1, duration: time.Second, plan: "sql.query=150%error", out: t.TempDir()}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "rules[0].rate: 1.5 is outside [0,1]") {
+		t.Fatalf("err = %v, want the plan's problem", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"log/slog"
 	"os"
 	"slices"
@@ -138,6 +139,9 @@ func (e *Engine) Instance() string { return e.instance }
 // in a package variable. Points are never removed: name them from a
 // bounded set (a route pattern, not a URL path).
 func (e *Engine) Point(name string) *Point {
+	if e == nil {
+		return nil
+	}
 	if p, ok := e.points.Load(name); ok {
 		return p.(*Point)
 	}
@@ -170,17 +174,34 @@ type Active struct {
 }
 
 // ApplyOption configures one [Engine.Apply].
-type ApplyOption interface{ applyTo(*Active) }
+type ApplyOption interface{ applyTo(*applyConfig) }
 
-type applyFunc func(*Active)
+type applyConfig struct {
+	active         Active
+	unlessDisabled bool
+}
 
-func (f applyFunc) applyTo(a *Active) { f(a) }
+type applyFunc func(*applyConfig)
+
+func (f applyFunc) applyTo(c *applyConfig) { f(c) }
 
 // FromSource records name as the source of the plan, as in "env",
 // "file:/etc/faultline.json" or "admin".
 func FromSource(name string) ApplyOption {
-	return applyFunc(func(a *Active) { a.Source = name })
+	return applyFunc(func(c *applyConfig) { c.active.Source = name })
 }
+
+// UnlessDisabled makes Apply fail with [ErrDisabled], changing nothing, if
+// the kill switch is thrown, instead of turning the engine back on. The
+// check and the swap are one step, so an automated source (a scheduler, a
+// poller) cannot undo a kill switch thrown by an operator.
+func UnlessDisabled() ApplyOption {
+	return applyFunc(func(c *applyConfig) { c.unlessDisabled = true })
+}
+
+// ErrDisabled is returned by an Apply with [UnlessDisabled] while the kill
+// switch is thrown.
+var ErrDisabled = errors.New("chaos: kill switch thrown")
 
 // Apply validates plan p in whole, bounds it by the engine's policy, and
 // swaps it in atomically for every point at once. A plan with any problem
@@ -189,10 +210,11 @@ func FromSource(name string) ApplyOption {
 // turns the engine back on after [Engine.Disable]; applying the zero Plan
 // switches every fault off.
 func (e *Engine) Apply(p Plan, opts ...ApplyOption) error {
-	a := Active{Applied: time.Now()}
+	c := applyConfig{active: Active{Applied: time.Now()}}
 	for _, o := range opts {
-		o.applyTo(&a)
+		o.applyTo(&c)
 	}
+	a := c.active
 	if err := p.Validate(); err != nil {
 		e.log().Warn("faultline: plan refused", "source", a.Source, "version", p.Version, "error", err)
 		return err
@@ -210,6 +232,9 @@ func (e *Engine) Apply(p Plan, opts ...ApplyOption) error {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if c.unlessDisabled && e.killed.Load() {
+		return ErrDisabled
+	}
 	e.gen++
 	e.active = a
 	e.rules = e.compile(a.Plan, a.Applied)
@@ -384,7 +409,7 @@ func (e *Engine) bind(p *Point, now time.Time) *binding {
 			// and the keys in at a lower rate are among those in at a
 			// higher one.
 			r.sticky = true
-			r.key = mix.Mix(mix.Mix(e.seed) ^ stickySalt)
+			r.key = stickyKey(e.seed)
 		} else {
 			r.key = mix.Mix(pointKey ^ c.salt)
 		}
@@ -394,6 +419,10 @@ func (e *Engine) bind(p *Point, now time.Time) *binding {
 
 // stickySalt separates sticky draws from the per-call ones.
 const stickySalt = 0x57a1c4e7
+
+// stickyKey is the key of every sticky draw under seed: the draw for a
+// label value v is mix.Mix(stickyKey(seed) ^ mix.String(v)).
+func stickyKey(seed uint64) uint64 { return mix.Mix(mix.Mix(seed) ^ stickySalt) }
 
 // live reports whether a rule of the binding may still fire at now.
 func (b *binding) live(now time.Time) bool {

@@ -90,11 +90,7 @@ type Cohort struct {
 // same sticky decision rules with Rule.Sticky make: it depends only on the
 // engine's seed and the key.
 func (e *Engine) InCohort(key string, share float64) bool {
-	return mix.Below(stickyHash(e.seed, key), mix.Threshold(share))
-}
-
-func stickyHash(seed uint64, key string) uint64 {
-	return mix.Mix3(seed, 0x57a1c4e7, mix.String(key))
+	return mix.Below(mix.Mix(stickyKey(e.seed)^mix.String(key)), mix.Threshold(share))
 }
 
 // Status is how an experiment ended.
@@ -134,8 +130,9 @@ var (
 //     probes. When a stop condition fails it throws the kill switch at once
 //     and the status is aborted.
 //  4. After Duration, an abort or the end of ctx (status interrupted), it
-//     switches the faults off, puts back the plan that was active before,
-//     runs the rollbacks, and checks the steady state again.
+//     switches the faults off and puts back what was active before (after
+//     an abort it leaves the kill switch thrown), runs the rollbacks, and
+//     checks the steady state again.
 //
 // The error is nil for a completed run, even one whose hypothesis did not
 // hold (see Report.Deviated); it matches [ErrSteadyState] or [ErrAborted],
@@ -377,19 +374,29 @@ func (r *runner) stopCheck(ctx context.Context) string {
 	return ""
 }
 
-// restore puts back the plan that was active before the experiment.
+// restore puts back what was active before the experiment: the previous
+// plan, no plan, or the kill switch. After an abort the kill switch stays
+// thrown, so that nothing is switched back on before someone has looked.
 func (r *runner) restore(prev Active) {
-	if prev.Applied.IsZero() || prev.Disabled || len(prev.Plan.Rules) == 0 {
+	switch {
+	case r.rep.Status == StatusAborted:
+		r.note(PhaseAfter, "faults left off: the kill switch stays thrown after an abort")
+		return
+	case prev.Disabled:
 		r.e.Disable()
-		r.note(PhaseAfter, "faults switched off")
+		r.note(PhaseAfter, "faults switched off; the kill switch was thrown before the experiment")
 		return
 	}
 	if err := r.e.Apply(prev.Plan, FromSource(prev.Source)); err != nil {
 		r.e.Disable()
-		r.note(PhaseAfter, "could not restore the previous plan ("+err.Error()+"); faults switched off")
+		r.note(PhaseAfter, "could not restore the previous plan ("+err.Error()+"); kill switch thrown")
 		return
 	}
-	r.note(PhaseAfter, "previous plan restored")
+	if len(prev.Plan.Rules) == 0 {
+		r.note(PhaseAfter, "faults switched off")
+	} else {
+		r.note(PhaseAfter, "previous plan restored")
+	}
 }
 
 // finish fills in what every report has, whatever path the run took.

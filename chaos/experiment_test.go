@@ -105,8 +105,8 @@ func TestExperimentCompletes(t *testing.T) {
 		if got, want := rep.FaultsOff, time.Second; got != want {
 			t.Errorf("faults off at %v, want %v", got, want)
 		}
-		if len(e.Plan().Rules) != 0 || !e.Disabled() {
-			t.Errorf("faults still on after the run: %v", e.Plan())
+		if len(e.Plan().Rules) != 0 || e.Disabled() {
+			t.Errorf("after the run: plan %q, disabled %v; want no plan and the switch untouched", e.Plan(), e.Disabled())
 		}
 		if rep.Seed != 7 || rep.Plan.String() != "db.query=33%error(timeout)" {
 			t.Errorf("report seed %d plan %q", rep.Seed, rep.Plan)
@@ -170,12 +170,13 @@ func TestExperimentStopConditionAborts(t *testing.T) {
 		if rolledBack.Load() != 1 {
 			t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
 		}
-		// Nothing fires after the abort.
-		before := s.calls.Load()
+		// Nothing fires after the abort, and the kill switch stays thrown.
 		if err := s.call(t.Context()); err != nil {
 			t.Errorf("a call after the abort failed: %v", err)
 		}
-		_ = before
+		if !e.Disabled() {
+			t.Error("the kill switch was reset after an abort")
+		}
 		if !rep.Deviated {
 			t.Errorf("not deviated, but every call failed")
 		}

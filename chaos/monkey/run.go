@@ -2,6 +2,7 @@ package monkey
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -81,7 +82,10 @@ func (m *Monkey) activate(a *Activation) (string, bool) {
 	base := m.cfg.base
 	p := chaos.Plan{Version: base.Version, Rules: append(slices.Clip(base.Rules), a.Rule)}
 	label := "monkey#" + strconv.FormatUint(a.N, 10)
-	if err := m.eng.Apply(p, chaos.FromSource(label)); err != nil {
+	if err := m.eng.Apply(p, chaos.FromSource(label), chaos.UnlessDisabled()); err != nil {
+		if errors.Is(err, chaos.ErrDisabled) {
+			err = ErrDisabled
+		}
 		a.Err = err
 		log.Warn("faultline: monkey activation refused", "error", err)
 		return "", false

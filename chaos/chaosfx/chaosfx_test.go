@@ -3,10 +3,7 @@ package chaosfx_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,10 +13,8 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaosfx"
-	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/chaos/source"
 	"github.com/faultline-go/faultline/faults"
-	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 
 // start builds and starts an app of the module, with opts, and stops it
@@ -343,97 +338,6 @@ func TestLoggerChoice(t *testing.T) {
 			}
 			check("application's", graphBuf, tt.wantGraph)
 			check("config's", cfgBuf, tt.wantC)
-		})
-	}
-}
-
-func TestMiddleware(t *testing.T) {
-	var (
-		e  *chaos.Engine
-		mw chaosfx.Middleware
-	)
-	start(t,
-		fx.Supply(chaosfx.Config{Seed: 1, HTTPOptions: []chaoshttp.Option{chaoshttp.WithHeaderLabel("X-Tenant", "tenant")}}),
-		fx.Populate(&e, &mw),
-	)
-	mux := http.NewServeMux()
-	mux.Handle("GET /quote", mw(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		io.WriteString(w, "42")
-	})))
-	serve := func(tenant string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, "/quote", nil)
-		req.Header.Set("X-Tenant", tenant)
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
-		return rec
-	}
-
-	if rec := serve("acme"); rec.Code != http.StatusOK || rec.Body.String() != "42" {
-		t.Fatalf("without a plan: %d %q", rec.Code, rec.Body)
-	}
-	chaostest.Enable(t, e, `"GET /quote"=status(503)[label.tenant=acme]`)
-	tests := []struct {
-		tenant   string
-		code     int
-		injected bool
-	}{
-		{"acme", http.StatusServiceUnavailable, true},
-		{"globex", http.StatusOK, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.tenant, func(t *testing.T) {
-			rec := serve(tt.tenant)
-			if rec.Code != tt.code {
-				t.Errorf("status %d, want %d", rec.Code, tt.code)
-			}
-			if got := rec.Header().Get(chaoshttp.HeaderInjected) != ""; got != tt.injected {
-				t.Errorf("%s header present: %v, want %v", chaoshttp.HeaderInjected, got, tt.injected)
-			}
-		})
-	}
-}
-
-func TestTransport(t *testing.T) {
-	var (
-		e  *chaos.Engine
-		tr chaosfx.Transport
-	)
-	start(t, fx.Supply(chaosfx.Config{Seed: 1}), fx.Populate(&e, &tr))
-	sent := 0
-	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		sent++
-		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
-	})
-	client := &http.Client{Transport: tr(base)}
-	chaostest.Enable(t, e, `"http.client payments.internal"=error(payments down)`)
-
-	tests := []struct {
-		url      string
-		injected bool
-	}{
-		{"http://payments.internal/charge", true},
-		{"http://ledger.internal/entries", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.url, func(t *testing.T) {
-			before := sent
-			resp, err := client.Get(tt.url)
-			if tt.injected {
-				if !errors.Is(err, faults.ErrInjected) {
-					t.Fatalf("Get = %v, want an injected error", err)
-				}
-				if sent != before {
-					t.Error("the request reached the base transport")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Get: %v", err)
-			}
-			resp.Body.Close()
-			if sent != before+1 {
-				t.Error("the request did not reach the base transport")
-			}
 		})
 	}
 }

@@ -71,6 +71,15 @@ type Window struct {
 	Location string `json:"location,omitempty"`
 }
 
+// Validate checks the policy itself and returns a [*PlanError] matching
+// [ErrRefused] that lists every problem, with paths such as
+// "policy.max_rate", or nil. An engine given an invalid policy refuses
+// every plan that has a rule, so check a policy from configuration here
+// first.
+func (p Policy) Validate() error {
+	return compilePolicy(p).err
+}
+
 // compiledPolicy is a validated Policy ready for the engine.
 type compiledPolicy struct {
 	Policy

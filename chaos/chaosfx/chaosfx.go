@@ -10,7 +10,6 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/source"
-	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 
@@ -148,24 +147,14 @@ func (c Config) validate() error {
 
 // policyProblems returns the problems of a policy that is itself invalid,
 // as "policy.max_rate: 2 is outside [0,1]".
-//
-// Package chaos has no exported check of a policy alone: an engine with an
-// invalid policy refuses every plan that has a rule, reporting only the
-// policy's own problems, whose paths start with "policy.". So this applies
-// a one-rule plan to a throwaway engine and keeps those problems.
-// TODO: call chaos.Policy.Validate once package chaos has one.
 func policyProblems(p chaos.Policy) []string {
-	probe := chaos.New(chaos.WithSeed(1), chaos.WithInstance("chaosfx"), chaos.WithPolicy(p))
-	err := probe.Apply(chaos.Plan{Rules: []chaos.Rule{{Point: "chaosfx.policy-check", Fault: faults.Error("check"), Rate: 1}}})
 	var pe *chaos.PlanError
-	if !errors.As(err, &pe) {
+	if !errors.As(p.Validate(), &pe) {
 		return nil
 	}
-	var out []string
-	for _, pr := range pe.Problems {
-		if strings.HasPrefix(pr.Path, "policy.") {
-			out = append(out, pr.String())
-		}
+	out := make([]string, len(pe.Problems))
+	for i, pr := range pe.Problems {
+		out[i] = pr.String()
 	}
 	return out
 }

@@ -152,7 +152,8 @@ func (r *Runner) handle(u Update) {
 	s.Applied++
 	s.Version, s.AppliedAt = u.Version, now
 	r.last, r.hasLast = u.Plan, true
-	r.log.Info("faultline: plan applied from source", "source", s.Source, "version", u.Version, "rules", len(u.Plan.Rules))
+	// The engine logs the change itself at Info; this adds the runner's view.
+	r.log.Debug("faultline: plan applied from source", "source", s.Source, "version", u.Version, "rules", len(u.Plan.Rules))
 }
 
 // Status is what a [Runner] did: where its last plan came from, and how

@@ -250,7 +250,7 @@ func (s lateSource) Watch(_ context.Context, yield func(source.Update)) error {
 
 func TestRunnerLogs(t *testing.T) {
 	var buf bytes.Buffer
-	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: dropTime}))
+	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: dropTime, Level: slog.LevelDebug}))
 	src := listSource{"test", []source.Update{
 		{Plan: chaos.MustParsePlan("x=abort"), Version: "v1"},
 		{Err: errors.New("boom")},
@@ -258,7 +258,7 @@ func TestRunnerLogs(t *testing.T) {
 	if err := source.NewRunner(chaos.New(), src, source.WithLogger(l)).Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	want := `level=INFO msg="faultline: plan applied from source" source=test version=v1 rules=1
+	want := `level=DEBUG msg="faultline: plan applied from source" source=test version=v1 rules=1
 level=WARN msg="faultline: plan source failed, keeping the last good plan" source=test error=boom
 `
 	if buf.String() != want {

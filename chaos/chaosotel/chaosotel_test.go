@@ -11,12 +11,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaosotel"
 	"github.com/faultline-go/faultline/chaos/chaostest"
+	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 
 func TestSpanEvent(t *testing.T) {
@@ -248,10 +250,8 @@ func TestGlobalMeterProvider(t *testing.T) {
 	}
 }
 
-// TestHTTPServerSpan shows that the span an HTTP instrumentation starts
-// around a handler (as otelhttp does; here a few lines that do the same)
-// carries the faults injected inside the handler with no extra code: the
-// injecting middleware only passes the request's context to the point.
+// TestHTTPServerSpan shows that the spans otelhttp makes carry the faults
+// chaoshttp injects, with no code beyond the two middlewares.
 func TestHTTPServerSpan(t *testing.T) {
 	tp, exp := tracing(t)
 	mp, _ := metrics(t)
@@ -263,28 +263,12 @@ func TestHTTPServerSpan(t *testing.T) {
 	defer stop()
 	chaostest.Enable(t, e, `"GET /users/{id}"=error(db down,503)`)
 
-	tracer := tp.Tracer("server")
-	withSpan := func(next http.Handler) http.Handler { // stands in for otelhttp.NewHandler
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, span := tracer.Start(r.Context(), "HTTP "+r.Method)
-			defer span.End()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
-	inject := func(next http.Handler) http.Handler { // stands in for chaoshttp.Middleware
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := e.Point(r.Pattern).Inject(r.Context()); err != nil {
-				http.Error(w, err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /users/{id}", inject(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "user", r.PathValue("id"))
-	})))
-	srv := httptest.NewServer(withSpan(mux))
+	})
+	handler := otelhttp.NewHandler(chaoshttp.Middleware(e)(mux), "server", otelhttp.WithTracerProvider(tp))
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 	client := srv.Client()
 	defer client.CloseIdleConnections()

@@ -23,12 +23,15 @@ type Point struct {
 	// enough to keep Inject and Decide from inlining (see
 	// TestHotPathInlines).
 	binding unsafe.Pointer
-	evals   atomic.Uint64 // evaluations while armed; also the sequence
-	name    string
-	hash    uint64
-	eng     *Engine
-	fired   [faults.NumKinds]atomic.Uint64
-	dry     atomic.Uint64
+	// evals counts evaluations while armed and is also the sequence. The
+	// counts by kind follow it, so that a fire of the common kinds writes
+	// the one cache line every armed call writes anyway.
+	evals atomic.Uint64
+	fired [faults.NumKinds]atomic.Uint64
+	dry   atomic.Uint64
+	name  string
+	hash  uint64
+	eng   *Engine
 }
 
 // binding is a point's immutable view of the active rules that name it.

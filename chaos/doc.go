@@ -1,0 +1,73 @@
+// Package chaos is faultline's engine: fault points, the plans that arm
+// them, deterministic decisions, the safety policy and kill switch, and
+// game-day experiments with their reports.
+//
+// # Points
+//
+// A [Point] marks a place in a service's own code where a fault may be
+// injected. Get it once from an [Engine] and keep it:
+//
+//	var charge = engine.Point("payments.charge")
+//
+//	func Charge(ctx context.Context, order Order) error {
+//		if err := charge.Inject(ctx); err != nil {
+//			return err // errors.Is(err, faults.ErrInjected)
+//		}
+//		…
+//	}
+//
+// While no rule names a point, Inject is one atomic load and a nil check: no
+// lock, no allocation, no shared write. [Point.Decide] returns the fault
+// without applying it, for middleware that applies transport faults (an
+// HTTP status, a cut connection) itself. Labels travel in the context
+// ([WithLabels]) and rules can match them.
+//
+// # Plans
+//
+// A [Plan] is a list of [Rule] values: which points (an exact name or a
+// glob), which fault (see package faults), and when it fires: a rate, a cap
+// (Times), After, Every, a TTL or Until, labels, a sticky label, and a share
+// of instances. Plans read and write as JSON ([ParsePlanJSON]) and as one
+// line of text ([ParsePlan]):
+//
+//	payments.charge=10%delay(200ms);db.query=3*error(timeout)[after=2]
+//
+// [Engine.Apply] validates a plan in whole and swaps it in atomically. A
+// bad plan changes nothing, and its [*PlanError] names every problem with
+// its place: "rules[2].rate: 1.5 is outside [0,1]".
+//
+// # Decisions
+//
+// Whether the n-th call at a point fires is a pure function of the engine's
+// seed, the point, n and the rule; a sticky rule decides on the seed and a
+// label's value instead. There is no lock and no math/rand global, so with
+// the same seed and plan each point sees the same faults whatever other
+// points and goroutines do, and a run replays. Without [WithSeed], [New]
+// draws a seed and [Engine.Seed] reports it.
+//
+// # Safety
+//
+// A [Policy] ([WithPolicy]) bounds every plan the engine applies: the kinds
+// that may fire, the highest rate and latency, the points, time windows,
+// the number of rules, and a dry-run mode that decides and reports without
+// injecting. [Engine.Disable] is the kill switch: one atomic store, after
+// which nothing fires until a plan is applied again; sources and schedulers
+// apply with [UnlessDisabled] so that they cannot undo it.
+//
+// # Watching
+//
+// [Engine.Stats] counts evaluations and fires per point and per rule, and
+// an [Observer] ([Engine.AddObserver]) hears of each fault as it fires,
+// with the call's context; packages chaosotel and admin are built on it.
+//
+// # Game days
+//
+// An [Experiment] checks a steady-state hypothesis with probes (package
+// probes), switches a plan on, probes on an interval, stops at once when a
+// stop condition trips, rolls back, and probes again. Its [Report] renders
+// as versioned JSON and as a Markdown post-mortem draft, and replays as a
+// unit test with chaostest.Replay.
+//
+// This package imports only the standard library and faultline's own
+// faults, probes and internal packages.
+package chaos

@@ -68,8 +68,11 @@ type Experiment struct {
 
 // Rollback is a named action that puts something back after an experiment.
 type Rollback struct {
+	// Name names the rollback in the report's timeline.
 	Name string
-	Do   func(ctx context.Context) error
+	// Do puts the thing back. An error is recorded in the report and the
+	// next rollback still runs.
+	Do func(ctx context.Context) error
 }
 
 // Cohort confines an experiment's faults to a sticky share of keys, in the

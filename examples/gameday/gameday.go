@@ -273,7 +273,7 @@ func (gd *gameDay) summary(rep *chaos.Report) {
 	for _, pi := range inj {
 		fmt.Fprintf(&b, "injected:  %-24s %5d  %v\n", pi.Point, pi.Total, kinds(pi))
 	}
-	fmt.Fprintf(&b, "replay:    go run ./examples/gameday -seed %d -duration %v\n", rep.Seed, rep.Duration)
+	fmt.Fprintf(&b, "replay:    go run ./examples/gameday -seed %d -duration %v  (same seed, same decisions: the n-th call at each point gets the same fault)\n", rep.Seed, rep.Duration)
 	gd.printf("%s", b.String())
 }
 

@@ -74,3 +74,57 @@ func TestBadPlanIsRefusedBeforeAnythingStarts(t *testing.T) {
 		t.Fatalf("err = %v, want the plan's problem", err)
 	}
 }
+
+// TestSameSeedSameDecisions runs the game day twice with one seed. The
+// number of calls depends on timing, but the faults do not: the n-th call
+// at each point gets the same fault in both runs, so the recorded
+// injections agree on every call number both runs reached.
+func TestSameSeedSameDecisions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two real game days")
+	}
+	run1 := func() *chaos.Report {
+		rep, err := run(t.Context(), config{seed: 11, duration: time.Second, warmup: 200 * time.Millisecond, rate: 50, plan: defaultPlan, out: t.TempDir()}, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	a, b := run1(), run1()
+	fired := func(rep *chaos.Report) map[string]map[uint64]chaos.Injection {
+		m := map[string]map[uint64]chaos.Injection{}
+		for _, pi := range rep.Injections {
+			m[pi.Point] = map[uint64]chaos.Injection{}
+			for _, in := range pi.Sequence {
+				m[pi.Point][in.Seq] = in
+			}
+		}
+		return m
+	}
+	fa, fb := fired(a), fired(b)
+	compared := 0
+	for point, sa := range fa {
+		sb := fb[point]
+		// Both runs reached every call number up to the smaller of their
+		// highest recorded fires.
+		var maxA, maxB uint64
+		for n := range sa {
+			maxA = max(maxA, n)
+		}
+		for n := range sb {
+			maxB = max(maxB, n)
+		}
+		limit := min(maxA, maxB)
+		for n := uint64(1); n <= limit; n++ {
+			ia, oka := sa[n]
+			ib, okb := sb[n]
+			if oka != okb || ia != ib {
+				t.Errorf("%s call %d: run 1 %v (%v), run 2 %v (%v)", point, n, ia, oka, ib, okb)
+			}
+			compared++
+		}
+	}
+	if compared == 0 {
+		t.Fatal("the two runs shared no call numbers to compare")
+	}
+}

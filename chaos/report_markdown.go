@@ -94,39 +94,21 @@ func (r *Report) Markdown() string {
 		w("The stop condition `%s` tripped and the kill switch was thrown at %v.\n\n", r.StopReason, r.FaultsOff.Round(time.Millisecond))
 	}
 
-	w("## What went well\n\n")
-	well := r.wentWell()
-	if len(well) == 0 {
-		well = []string{"_Nothing stood out; add what the team saw._"}
+	list := func(title string, items []string, empty, bullet string) {
+		w("## %s\n\n", title)
+		if len(items) == 0 {
+			items = []string{empty}
+		}
+		for _, s := range items {
+			w("%s%s\n", bullet, s)
+		}
+		w("\n")
 	}
-	for _, s := range well {
-		w("- %s\n", s)
-	}
-	w("\n## What went wrong\n\n")
-	wrong := r.wentWrong(during, after)
-	if len(wrong) == 0 {
-		wrong = []string{"_Nothing the probes saw; add what the team saw._"}
-	}
-	for _, s := range wrong {
-		w("- %s\n", s)
-	}
-	w("\n## Where we got lucky\n\n")
-	lucky := r.gotLucky(during)
-	if len(lucky) == 0 {
-		lucky = []string{"_Add near misses the team noticed._"}
-	}
-	for _, s := range lucky {
-		w("- %s\n", s)
-	}
-	w("\n## Action items\n\n")
-	items := r.actionItems(during, after)
-	if len(items) == 0 {
-		items = []string{"Keep this experiment as a regression test: replay it with `chaostest.Replay`."}
-	}
-	for _, s := range items {
-		w("- [ ] %s\n", s)
-	}
-	return b.String()
+	list("What went well", r.wentWell(), "_Nothing stood out; add what the team saw._", "- ")
+	list("What went wrong", r.wentWrong(during, after), "_Nothing the probes saw; add what the team saw._", "- ")
+	list("Where we got lucky", r.gotLucky(during), "_Add near misses the team noticed._", "- ")
+	list("Action items", r.actionItems(during, after), "Keep this experiment as a regression test: replay it with `chaostest.Replay`.", "- [ ] ")
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func kindCounts(m map[faults.Kind]uint64) string {

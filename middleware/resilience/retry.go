@@ -66,6 +66,15 @@ type Retry struct {
 	// to 1. Jitter keeps clients that failed together from retrying together.
 	Jitter float64
 
+	// Rand, if set, draws the jitter: each call returns a number in [0,1).
+	// Nil means backoff's own draw from the math/rand global, which cannot
+	// be replayed. Set it from a seeded source, such as
+	// rand.New(rand.NewPCG(seed, 0)).Float64 from math/rand/v2, so that the
+	// waits replay along with a chaos engine's seed. It runs on the caller's
+	// goroutine, so it must be safe for concurrent use if the Retry is used
+	// concurrently (a *rand.Rand is not).
+	Rand func() float64
+
 	// MaxElapsed bounds the time from the start of the first attempt to the
 	// start of the last: no wait begins that would end after it. An attempt
 	// in progress is not interrupted; put a [Timeout] outside the Retry for
@@ -227,9 +236,13 @@ func (r Retry) backOff(ctx context.Context, start time.Time, limit int) backoff.
 	case jitter > 1:
 		jitter = 1
 	}
+	factor := jitter
+	if r.Rand != nil {
+		factor = 0 // jitterBackOff applies it with r.Rand
+	}
 	var b backoff.BackOff = &backoff.ExponentialBackOff{
 		InitialInterval:     initial,
-		RandomizationFactor: jitter,
+		RandomizationFactor: factor,
 		Multiplier:          mult,
 		MaxInterval:         maxInterval,
 		// backoff measures this from its Reset, which comes after the first
@@ -237,6 +250,9 @@ func (r Retry) backOff(ctx context.Context, start time.Time, limit int) backoff.
 		MaxElapsedTime: max(r.MaxElapsed, 0),
 		Stop:           backoff.Stop,
 		Clock:          backoff.SystemClock,
+	}
+	if r.Rand != nil && jitter > 0 {
+		b = &jitterBackOff{BackOff: b, factor: jitter, rand: r.Rand}
 	}
 	if limit > 0 {
 		b = backoff.WithMaxRetries(b, uint64(limit-1))
@@ -251,6 +267,23 @@ func (r Retry) backOff(ctx context.Context, start time.Time, limit int) backoff.
 		b = &deadlineBackOff{BackOff: b, deadline: deadline}
 	}
 	return backoff.WithContext(b, ctx)
+}
+
+// jitterBackOff draws each wait uniformly from [w*(1-factor), w*(1+factor)]
+// with its own source, as backoff does with the math/rand global.
+type jitterBackOff struct {
+	backoff.BackOff
+	factor float64
+	rand   func() float64
+}
+
+func (b *jitterBackOff) NextBackOff() time.Duration {
+	next := b.BackOff.NextBackOff()
+	if next == backoff.Stop {
+		return next
+	}
+	delta := b.factor * float64(next)
+	return time.Duration(float64(next) - delta + b.rand()*2*delta)
 }
 
 // deadlineBackOff stops a schedule whose next wait would end after deadline.

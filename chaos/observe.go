@@ -24,6 +24,9 @@ type Event struct {
 	// Seq is the call's sequence number at the point since the plan was
 	// applied, counting from 1.
 	Seq uint64
+	// Delay is how long a latency fault waits, jitter included; 0 for
+	// other kinds.
+	Delay time.Duration
 	// Time is when it fired.
 	Time time.Time
 	// Labels are the labels the call carried. Observers must not modify

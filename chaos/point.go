@@ -168,7 +168,7 @@ func (p *Point) DecideLabels(ctx context.Context, labels ...Label) Decision {
 func (b *binding) inject(ctx context.Context) error {
 	p := b.point
 	r, n, h := p.eval(ctx, nil, b)
-	if r == nil || !p.fire(ctx, nil, b, r, n) {
+	if r == nil || !p.fire(ctx, nil, b, r, n, h) {
 		return nil
 	}
 	f := &r.c.rule.Fault
@@ -179,7 +179,7 @@ func (b *binding) inject(ctx context.Context) error {
 func (b *binding) decide(ctx context.Context, extra []Label) Decision {
 	p := b.point
 	r, n, h := p.eval(ctx, extra, b)
-	if r == nil || !p.fire(ctx, extra, b, r, n) {
+	if r == nil || !p.fire(ctx, extra, b, r, n, h) {
 		return Decision{}
 	}
 	f := &r.c.rule.Fault
@@ -272,7 +272,7 @@ func (r *boundRule) take() bool {
 // fire records a fault that fires: it counts it, tells the observers and
 // logs it. It reports whether the fault is to be injected, which it is not
 // in dry-run mode.
-func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, n uint64) bool {
+func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, n, h uint64) bool {
 	f := &r.c.rule.Fault
 	if b.dryRun {
 		p.dry.Add(1)
@@ -286,6 +286,7 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 			Rule:   r.c.index,
 			Fault:  *f,
 			Seq:    n,
+			Delay:  delay(f, h),
 			Time:   time.Now(),
 			Labels: allLabels(ctx, extra),
 			DryRun: b.dryRun,

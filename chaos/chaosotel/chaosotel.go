@@ -78,6 +78,9 @@ const (
 	// FaultKey is the fault in the plan text form, as "delay(200ms)"
 	// (event).
 	FaultKey = attribute.Key("faultline.fault.spec")
+	// DelayKey is the wait of a latency fault, jitter included, in seconds
+	// (event; latency faults only).
+	DelayKey = attribute.Key("faultline.fault.delay")
 	// RuleKey is the index in the plan of the rule that fired (event).
 	RuleKey = attribute.Key("faultline.rule")
 	// SeqKey is the call's sequence number at the point since the plan was

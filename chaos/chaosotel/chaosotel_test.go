@@ -18,6 +18,7 @@ import (
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaosotel"
 	"github.com/faultline-go/faultline/chaos/chaostest"
+	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 
@@ -101,6 +102,10 @@ func TestSpanEvent(t *testing.T) {
 			want := map[string]any{"faultline.seed": fmt.Sprint(e.Seed()), "faultline.instance": "web-1"}
 			for k, v := range tt.want {
 				want[k] = v
+			}
+			if d.Kind() == faults.KindLatency {
+				// The event carries the decision's own delay, jitter included.
+				want["faultline.fault.delay"] = d.Delay().Seconds()
 			}
 			if diff := cmp.Diff(want, attrMap(ev.Attributes)); diff != "" {
 				t.Errorf("event attributes (-want +got):\n%s", diff)

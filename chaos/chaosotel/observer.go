@@ -47,7 +47,7 @@ func (o *observer) Observe(ctx context.Context, ev chaos.Event) {
 	if !span.IsRecording() {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 6+len(o.engine)+len(ev.Labels))
+	attrs := make([]attribute.KeyValue, 0, 7+len(o.engine)+len(ev.Labels))
 	attrs = append(attrs,
 		PointKey.String(ev.Point),
 		KindKey.String(ev.Fault.Kind.String()),
@@ -56,6 +56,9 @@ func (o *observer) Observe(ctx context.Context, ev chaos.Event) {
 		SeqKey.Int64(int64(min(ev.Seq, math.MaxInt64))),
 		DryRunKey.Bool(ev.DryRun),
 	)
+	if ev.Fault.Kind == faults.KindLatency {
+		attrs = append(attrs, DelayKey.Float64(ev.Delay.Seconds()))
+	}
 	attrs = append(attrs, o.engine...)
 	attrs = appendLabels(attrs, ev.Labels)
 	span.AddEvent(EventName, trace.WithTimestamp(ev.Time), trace.WithAttributes(attrs...))

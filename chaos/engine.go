@@ -31,6 +31,7 @@ type Engine struct {
 	logger   *slog.Logger
 
 	killed    atomic.Bool
+	armed     atomic.Bool // a plan with rules is active and the switch is not thrown
 	observers atomic.Pointer[[]Observer]
 	points    sync.Map // name → *Point; stored under mu
 
@@ -240,6 +241,7 @@ func (e *Engine) Apply(p Plan, opts ...ApplyOption) error {
 	e.rules = e.compile(a.Plan, a.Applied)
 	e.rebind(a.Applied)
 	e.killed.Store(false)
+	e.armed.Store(slices.ContainsFunc(e.rules, func(c *compiledRule) bool { return c != nil }))
 	e.log().Info("faultline: plan applied", "source", a.Source, "version", p.Version, "rules", len(p.Rules), "clamped", a.Clamped)
 	return nil
 }
@@ -255,6 +257,7 @@ func (e *Engine) Disable() {
 	// store happened has turned the switch back off, and this Disable,
 	// which comes after it, must win.
 	e.killed.Store(true)
+	e.armed.Store(false)
 	e.gen++
 	e.rules = nil
 	e.active.Disabled = true
@@ -264,6 +267,14 @@ func (e *Engine) Disable() {
 
 // Disabled reports whether the kill switch is thrown.
 func (e *Engine) Disabled() bool { return e.killed.Load() }
+
+// Armed reports whether a rule may fire anywhere: a plan with rules for
+// this instance is applied and the kill switch is not thrown. It is one
+// atomic load, for middleware that would otherwise do work per call (such
+// as finding a request's route) only to learn that nothing can fire. It
+// may still report true after every rule has expired; it never reports
+// false while a rule can fire. A nil or zero Engine is not armed.
+func (e *Engine) Armed() bool { return e != nil && e.armed.Load() }
 
 // Plan returns the plan that is active: the last applied, after clamping,
 // or the zero Plan if none is or the kill switch was thrown.

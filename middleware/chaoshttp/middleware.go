@@ -98,6 +98,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var p *chaos.Point
 	if rt := h.first.Load(); rt != nil && rt.fixed != nil && h.byPattern && sameString(rt.key, r.Pattern) {
 		p = rt.fixed
+	} else if !h.g.e.Armed() {
+		// Nothing can fire: skip finding the route, which around a mux
+		// means matching the request a second time.
+		h.next.ServeHTTP(w, r)
+		return
 	} else {
 		p = h.point(r)
 	}

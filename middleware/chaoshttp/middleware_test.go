@@ -366,7 +366,7 @@ func TestMiddlewarePointNameOption(t *testing.T) {
 // points stay a small, fixed set.
 func TestMiddlewareBoundedPoints(t *testing.T) {
 	t.Parallel()
-	e := chaostest.New(t)
+	e := armed(t)
 	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	inner := http.NewServeMux()
 	mw := Middleware(e)
@@ -403,6 +403,9 @@ func TestMiddlewareBoundedPoints(t *testing.T) {
 	}
 	points := e.Stats().Points
 	t.Logf("%d points after %d requests", len(points), n)
+	if len(points) < 11 {
+		t.Fatalf("only %d points: the middleware did not name the requests", len(points))
+	}
 	// inner: "GET /users/{id}", 10 x "M /static/", 10 x "M /"; around
 	// adds 10 x "M (unmatched)"; bare uses those too.
 	if len(points) > 31 {
@@ -416,7 +419,7 @@ func TestMiddlewareBoundedPoints(t *testing.T) {
 
 func TestMiddlewareMaxPoints(t *testing.T) {
 	t.Parallel()
-	e := chaostest.New(t)
+	e := armed(t)
 	var i atomic.Int64
 	h := Middleware(e, WithMaxPoints(10), WithPointName(func(*http.Request) string {
 		return "name-" + strconv.FormatInt(i.Add(1), 10) // unbounded, on purpose
@@ -617,5 +620,31 @@ func TestMiddlewareDefaults(t *testing.T) {
 	mw := Middleware(chaostest.New(t), nil, WithHeaderLabel("", "x"), WithHeaderLabel("X-A", ""), WithPointName(nil), WithServeMux(nil))
 	if h := mw(http.NotFoundHandler()).(*handler); len(h.g.cfg.headers) != 0 || !h.byPattern {
 		t.Errorf("empty options changed the config: %+v", h.g.cfg)
+	}
+}
+
+// armed returns an engine with a rule for a point no request reaches, so
+// that the middleware names every request's point (an engine with no rule
+// lets it skip the work).
+func armed(t *testing.T) *chaos.Engine {
+	e := chaostest.New(t)
+	if err := e.Apply(chaos.MustParsePlan("unrelated=1%error")); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// With no rule anywhere, a middleware around a mux neither looks the route
+// up nor makes a point.
+func TestMiddlewareUnarmedEngineMakesNoPoints(t *testing.T) {
+	e := chaostest.New(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(http.ResponseWriter, *http.Request) {})
+	h := Middleware(e)(mux)
+	for range 10 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/users/1", nil))
+	}
+	if n := len(e.Stats().Points); n != 0 {
+		t.Errorf("%d points with no rule anywhere, want 0", n)
 	}
 }

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,12 +147,12 @@ func (x *Experiment) Run(ctx context.Context) (*Report, error) {
 	if e == nil {
 		e = Default()
 	}
-	duration := cmpOr(x.Duration, time.Minute)
+	duration := cmp.Or(x.Duration, time.Minute)
 	interval := x.Interval
 	if interval <= 0 {
 		interval = max(duration/10, 10*time.Millisecond)
 	}
-	r := &runner{x: x, e: e, start: time.Now(), maxRec: cmpOr(x.MaxRecorded, 1000)}
+	r := &runner{x: x, e: e, start: time.Now(), maxRec: cmp.Or(x.MaxRecorded, 1000)}
 	r.rep = &Report{
 		Schema:     ReportSchema,
 		Title:      x.Title,
@@ -246,7 +247,7 @@ loop:
 
 	// 4. Off, roll back, probe after.
 	r.rep.FaultsOff = time.Since(r.start)
-	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), cmpOr(x.RollbackTimeout, 30*time.Second))
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), cmp.Or(x.RollbackTimeout, 30*time.Second))
 	defer cancel()
 	r.restore(prev)
 	for _, rb := range x.Rollbacks {
@@ -262,14 +263,6 @@ loop:
 	}
 	r.rep.Verdict = r.verdict()
 	return r.rep, runErr
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // effectivePlan is the plan with the cohort applied to every rule.

@@ -13,11 +13,11 @@ import (
 // pushes them over fails here rather than quietly in the benchmarks.
 func TestHotPathInlines(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the package with the go tool")
+		t.Skip("runs go build -gcflags=-m on the package (about a second); skipped with -short")
 	}
 	gotool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool on PATH")
+		t.Skip("no go tool on PATH to build the package with -gcflags=-m: " + err.Error())
 	}
 	out, err := exec.Command(gotool, "build", "-gcflags=-m", ".").CombinedOutput()
 	if err != nil {

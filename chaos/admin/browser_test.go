@@ -32,7 +32,7 @@ func findBrowser(t *testing.T) string {
 func TestPageInBrowser(t *testing.T) {
 	browser := findBrowser(t)
 	if testing.Short() {
-		t.Skip("starts a browser; skipped with -short")
+		t.Skip("starts a headless Chromium (a few seconds); skipped with -short")
 	}
 
 	e, h := newTest(t)

@@ -57,8 +57,8 @@ var (
 	// running.
 	ErrRunning = errors.New("monkey: already running")
 	// ErrDisabled is the error of an activation skipped because the
-	// engine's kill switch was thrown.
-	ErrDisabled = errors.New("monkey: kill switch thrown, activation skipped")
+	// engine's kill switch was thrown. It is [chaos.ErrDisabled].
+	ErrDisabled = chaos.ErrDisabled
 )
 
 // Defaults of a [Monkey].

@@ -70,24 +70,22 @@ func (m *Monkey) Run(ctx context.Context) error {
 // whether it did.
 func (m *Monkey) activate(a *Activation) (string, bool) {
 	log := m.cfg.log.With("activation", a.N, "point", a.Rule.Point, "fault", a.Rule.Fault.String(), "end", a.End)
-	switch {
-	case a.Skipped:
+	if a.Skipped {
 		log.Info("faultline: monkey activation skipped, instance not in the share")
-		return "", false
-	case m.eng.Disabled():
-		a.Err = ErrDisabled
-		log.Warn("faultline: monkey activation skipped", "error", a.Err)
 		return "", false
 	}
 	base := m.cfg.base
 	p := chaos.Plan{Version: base.Version, Rules: append(slices.Clip(base.Rules), a.Rule)}
 	label := "monkey#" + strconv.FormatUint(a.N, 10)
+	// UnlessDisabled checks the kill switch and applies in one step, so
+	// the monkey never undoes a switch thrown by hand.
 	if err := m.eng.Apply(p, chaos.FromSource(label), chaos.UnlessDisabled()); err != nil {
-		if errors.Is(err, chaos.ErrDisabled) {
-			err = ErrDisabled
-		}
 		a.Err = err
-		log.Warn("faultline: monkey activation refused", "error", err)
+		msg := "faultline: monkey activation refused"
+		if errors.Is(err, ErrDisabled) {
+			msg = "faultline: monkey activation skipped"
+		}
+		log.Warn(msg, "error", err)
 		return "", false
 	}
 	log.Info("faultline: monkey activation")

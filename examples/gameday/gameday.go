@@ -269,18 +269,11 @@ func (gd *gameDay) summary(rep *chaos.Report) {
 		fmt.Fprintf(&b, "requests:  %d, %d failed (%.2f%% success)\n", req, fail, 100*float64(req-fail)/float64(req))
 	}
 	fmt.Fprintf(&b, "worker:    %d rounds shipped, %d crashes recovered\n", gd.svc.shipped.Load(), gd.svc.crashes.Load())
-	inj := slicesSorted(rep.Injections)
-	for _, pi := range inj {
+	for _, pi := range rep.Injections { // sorted by point
 		fmt.Fprintf(&b, "injected:  %-24s %5d  %v\n", pi.Point, pi.Total, kinds(pi))
 	}
 	fmt.Fprintf(&b, "replay:    go run ./examples/gameday -seed %d -duration %v  (same seed, same decisions: the n-th call at each point gets the same fault)\n", rep.Seed, rep.Duration)
 	gd.printf("%s", b.String())
-}
-
-func slicesSorted(in []chaos.PointInjections) []chaos.PointInjections {
-	out := append([]chaos.PointInjections(nil), in...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Point < out[j].Point })
-	return out
 }
 
 func kinds(pi chaos.PointInjections) string {

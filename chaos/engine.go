@@ -265,6 +265,24 @@ func (e *Engine) Disable() {
 	e.log().Warn("faultline: all faults disabled", "source", e.active.Source, "version", e.active.Plan.Version)
 }
 
+// Restore puts the engine back as a, a value [Engine.Active] returned
+// earlier, describes: the kill switch thrown if it was, otherwise a's plan
+// applied afresh under a's source (so its counts and TTLs restart), which
+// for an engine that had no plan is the zero Plan. If the plan no longer
+// applies, Restore throws the kill switch and returns the error, so that a
+// failed restore never leaves faults on.
+func (e *Engine) Restore(a Active) error {
+	if a.Disabled {
+		e.Disable()
+		return nil
+	}
+	if err := e.Apply(a.Plan, FromSource(a.Source)); err != nil {
+		e.Disable()
+		return err
+	}
+	return nil
+}
+
 // Disabled reports whether the kill switch is thrown.
 func (e *Engine) Disabled() bool { return e.killed.Load() }
 

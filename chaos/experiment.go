@@ -378,19 +378,15 @@ func (r *runner) restore(prev Active) {
 	case r.rep.Status == StatusAborted:
 		r.note(PhaseAfter, "faults left off: the kill switch stays thrown after an abort")
 		return
-	case prev.Disabled:
-		r.e.Disable()
-		r.note(PhaseAfter, "faults switched off; the kill switch was thrown before the experiment")
-		return
 	}
-	if err := r.e.Apply(prev.Plan, FromSource(prev.Source)); err != nil {
-		r.e.Disable()
+	switch err := r.e.Restore(prev); {
+	case err != nil:
 		r.note(PhaseAfter, "could not restore the previous plan ("+err.Error()+"); kill switch thrown")
-		return
-	}
-	if len(prev.Plan.Rules) == 0 {
+	case prev.Disabled:
+		r.note(PhaseAfter, "faults switched off; the kill switch was thrown before the experiment")
+	case len(prev.Plan.Rules) == 0:
 		r.note(PhaseAfter, "faults switched off")
-	} else {
+	default:
 		r.note(PhaseAfter, "previous plan restored")
 	}
 }

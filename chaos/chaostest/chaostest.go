@@ -90,13 +90,7 @@ func EnablePlan(t testing.TB, e *chaos.Engine, p chaos.Plan) {
 				}
 			}
 		}
-		if prev.Disabled {
-			e.Disable()
-			return
-		}
-		// A never-applied engine gets the zero Plan back (prev.Plan is zero).
-		if err := e.Apply(prev.Plan, chaos.FromSource(prev.Source)); err != nil {
-			e.Disable()
+		if err := e.Restore(prev); err != nil {
 			t.Errorf("faultline: restoring the previous plan (faults now disabled): %v", err)
 		}
 	})

@@ -180,35 +180,22 @@ func joinErrors(errs []error) error {
 // cutOptions splits "fault[opts]" into the fault and the text between the
 // brackets, honouring quotes and parentheses.
 func cutOptions(s string) (fault, opts string, err error) {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			q, err := strconv.QuotedPrefix(s[i:])
-			if err != nil {
-				return "", "", errors.New("unterminated quoted string")
-			}
-			i += len(q) - 1
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '[':
-			if depth == 0 {
-				if !strings.HasSuffix(s, "]") {
-					return "", "", errors.New("options: missing ]")
-				}
-				return strings.TrimSpace(s[:i]), s[i+1 : len(s)-1], nil
-			}
-		}
+	fault, opts, found, err := lex.Cut(s, '[')
+	switch {
+	case err != nil || !found:
+		// Without options, or with brackets or quotes unbalanced: the fault
+		// parser says what is wrong in the fault's own terms.
+		return s, "", nil
+	case !strings.HasSuffix(opts, "]"):
+		return "", "", errors.New("options: missing ]")
 	}
-	return s, "", nil
+	return strings.TrimSpace(fault), opts[:len(opts)-1], nil
 }
 
 func parseOption(r *Rule, s string) error {
-	key, val, ok := cutUnquoted(s, '=')
+	key, val, ok, err := lex.Cut(s, '=')
 	key = strings.TrimSpace(key)
-	if !ok {
+	if err != nil || !ok {
 		return fmt.Errorf("option %q has no =", s)
 	}
 	v, err := lex.Value(val)
@@ -265,23 +252,6 @@ func parseOption(r *Rule, s string) error {
 		return fmt.Errorf("unknown option %q (want after, every, ttl, until, sticky, instances or label.KEY)", key)
 	}
 	return nil
-}
-
-// cutUnquoted cuts s around the first sep outside a quoted string.
-func cutUnquoted(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			q, err := strconv.QuotedPrefix(s[i:])
-			if err != nil {
-				return s, "", false
-			}
-			i += len(q) - 1
-		case sep:
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 func isDigits(s string) bool {

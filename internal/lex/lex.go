@@ -16,13 +16,45 @@ import (
 // string or unbalanced brackets. Split of "" is one empty part.
 func Split(s string, sep byte) ([]string, error) {
 	var parts []string
-	depth, start := 0, 0
+	for {
+		i, err := Index(s, sep)
+		if err != nil {
+			return nil, err
+		}
+		if i < 0 {
+			return append(parts, s), nil
+		}
+		parts, s = append(parts, s[:i]), s[i+1:]
+	}
+}
+
+// Cut cuts s around the first sep that stands outside a double-quoted Go
+// string and outside (), [] and {} pairs, as strings.Cut does. A sep that
+// is itself an opening bracket is found before it opens a pair.
+func Cut(s string, sep byte) (before, after string, found bool, err error) {
+	i, err := Index(s, sep)
+	if err != nil || i < 0 {
+		return s, "", false, err
+	}
+	return s[:i], s[i+1:], true, nil
+}
+
+// Index returns the index of the first sep in s that stands outside a
+// double-quoted Go string and outside (), [] and {} pairs, or -1. It
+// returns an error for an unterminated string, a closing bracket with no
+// opening one, or, when sep is not found, brackets left open.
+func Index(s string, sep byte) (int, error) {
+	depth := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+		c := s[i]
+		if c == sep && depth == 0 {
+			return i, nil
+		}
+		switch c {
 		case '"':
 			q, err := strconv.QuotedPrefix(s[i:])
 			if err != nil {
-				return nil, errors.New("unterminated quoted string")
+				return -1, errors.New("unterminated quoted string")
 			}
 			i += len(q) - 1
 		case '(', '[', '{':
@@ -30,19 +62,14 @@ func Split(s string, sep byte) ([]string, error) {
 		case ')', ']', '}':
 			depth--
 			if depth < 0 {
-				return nil, errors.New("unbalanced " + string(c))
-			}
-		default:
-			if c == sep && depth == 0 {
-				parts = append(parts, s[start:i])
-				start = i + 1
+				return -1, errors.New("unbalanced " + string(c))
 			}
 		}
 	}
 	if depth != 0 {
-		return nil, errors.New("unbalanced brackets")
+		return -1, errors.New("unbalanced brackets")
 	}
-	return append(parts, s[start:]), nil
+	return -1, nil
 }
 
 // Value reads one value: a double-quoted Go string, or bare text with its

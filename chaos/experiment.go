@@ -64,7 +64,7 @@ type Experiment struct {
 	// Notify, if set, is called with each timeline entry as it is
 	// recorded, for progress displays. It runs on the goroutine that
 	// recorded the entry, possibly an injecting one, so it must be quick.
-	Notify func(Entry)
+	Notify func(TimelineEntry)
 }
 
 // Rollback is a named action that puts something back after an experiment.
@@ -294,11 +294,11 @@ func (r *runner) offset() time.Duration { return time.Since(r.start) }
 func (r *runner) note(phase Phase, msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.add(Entry{At: r.offset(), Phase: phase, Message: msg})
+	r.add(TimelineEntry{At: r.offset(), Phase: phase, Message: msg})
 }
 
 // add appends an entry to the timeline. r.mu is held.
-func (r *runner) add(e Entry) {
+func (r *runner) add(e TimelineEntry) {
 	r.rep.Timeline = append(r.rep.Timeline, e)
 	if r.x.Notify != nil {
 		r.x.Notify(e)
@@ -311,7 +311,7 @@ func (r *runner) observe(_ context.Context, ev Event) {
 	defer r.mu.Unlock()
 	if r.inj == nil {
 		r.inj = make(map[string]*PointInjections)
-		r.add(Entry{At: r.offset(), Phase: PhaseDuring,
+		r.add(TimelineEntry{At: r.offset(), Phase: PhaseDuring,
 			Message: fmt.Sprintf("first injection: %v at %s", ev.Fault, ev.Point)})
 		r.rep.FirstInjection = r.offset()
 	}
@@ -353,7 +353,7 @@ func (r *runner) record(phase Phase, res probes.Result) {
 		if res.Observed == "" {
 			msg += res.Err
 		}
-		r.add(Entry{At: at, Phase: phase, Message: msg})
+		r.add(TimelineEntry{At: at, Phase: phase, Message: msg})
 	}
 }
 

@@ -61,7 +61,7 @@ type Report struct {
 	FirstInjection time.Duration `json:"first_injection_ns,omitempty"`
 	FaultsOff      time.Duration `json:"faults_off_ns,omitempty"`
 	// Timeline lists what happened, in order.
-	Timeline []Entry `json:"timeline"`
+	Timeline []TimelineEntry `json:"timeline"`
 	// Injections counts the faults injected at each point, sorted by point.
 	Injections []PointInjections `json:"injections"`
 	// Probes lists every probe result, in order.
@@ -73,8 +73,8 @@ type Report struct {
 	RollbackErrors []string `json:"rollback_errors,omitempty"`
 }
 
-// Entry is one line of a report's timeline.
-type Entry struct {
+// TimelineEntry is one line of a report's timeline.
+type TimelineEntry struct {
 	At      time.Duration `json:"at_ns"` // offset from the start of the run
 	Phase   Phase         `json:"phase"`
 	Message string        `json:"message"`

@@ -241,7 +241,7 @@ func (gd *gameDay) progress(ctx context.Context) {
 
 // notify prints the experiment's timeline as it happens, and tracks the
 // phase for the progress line.
-func (gd *gameDay) notify(e chaos.Entry) {
+func (gd *gameDay) notify(e chaos.TimelineEntry) {
 	switch e.Phase {
 	case chaos.PhaseBefore:
 		gd.phase.Store("baseline")

@@ -19,8 +19,10 @@ func TestEngineArmed(t *testing.T) {
 	}{
 		{"new", func() error { return nil }, false},
 		{"plan with a rule", func() error { return e.Apply(chaos.MustParsePlan("x=error")) }, true},
-		{"kill switch", func() error { e.Disable(); return nil }, false},
+		{"kill switch", func() error { e.Disable("test"); return nil }, false},
+		{"rearm", func() error { e.Rearm("test"); return nil }, false},
 		{"plan again", func() error { return e.Apply(chaos.MustParsePlan("x=1%error")) }, true},
+		{"rules that never fire", func() error { return e.Apply(chaos.MustParsePlan("x=0%error;y=0%delay(1s)")) }, false},
 		{"empty plan", func() error { return e.Apply(chaos.Plan{}) }, false},
 		{"rule for no instance here", func() error {
 			return e.Apply(chaos.MustParsePlan("x=error[instances=0.0000001%]"))

@@ -50,9 +50,52 @@
 // A [Policy] ([WithPolicy]) bounds every plan the engine applies: the kinds
 // that may fire, the highest rate and latency, the points, time windows,
 // the number of rules, and a dry-run mode that decides and reports without
-// injecting. [Engine.Disable] is the kill switch: one atomic store, after
-// which nothing fires until a plan is applied again; sources and schedulers
-// apply with [UnlessDisabled] so that they cannot undo it.
+// injecting. [Engine.Disable] is the kill switch; see the safety model
+// below.
+//
+// # Safety model
+//
+// Who can turn faults on: whoever can call [Engine.Apply] in the process,
+// which is the service's own code and what it wires to the engine (a plan
+// source, the admin handler behind its authentication, a monkey, an
+// experiment). Nothing listens on the network unless the service mounts the
+// admin handler. Every plan, whatever its source, is bounded by the
+// engine's [Policy]; a production engine sets one ([ProductionPolicy]).
+//
+// What the kill switch guarantees. [Engine.Disable] is one atomic store,
+// taken under a lock that nothing else holds for more than a few
+// instructions, so it never waits for an Apply, a Stats read or an
+// observer. When it returns:
+//
+//   - no call fires a fault, and every latency or hang fault that is
+//     waiting returns at once, with nil (the call goes on as if no fault
+//     had fired);
+//   - an observer that blocks no longer holds the call it was told of;
+//   - every Apply and Restore, from a person or from an automated source,
+//     fails with [ErrDisabled] and changes nothing, until a person calls
+//     [Engine.Rearm], which records who did and applies no plan itself;
+//   - [Engine.Disabled] and [Engine.Active] say so, with the reason.
+//
+// Appliers that put back what they replaced (experiments, the monkey)
+// apply and restore with [IfGeneration], a compare-and-swap on the engine's
+// generation, so they never undo a change made by anyone else in between,
+// the kill switch included.
+//
+// What bounds the cost whatever the plan: a plan holds at most
+// [MaxPlanRules] rules and its documents at most [MaxPlanSize] bytes; a rule
+// at rate 0 arms nothing; globs are compiled once per plan; an Apply is
+// compiled before any lock is taken and never blocks calls at the points.
+// A hang fault always has a bound (its own, the policy's MaxLatency, or
+// faults.DefaultHangLimit). [Policy].MaxRate bounds the chance that a call
+// gets any fault, summed over every rule that names its point. Label
+// values are cut at [MaxLabelValue] bytes wherever the engine keeps them.
+//
+// What a service must do: mount the admin handler (package admin) behind
+// its authentication and outside any fault point (package chaoshttp never
+// injects on admin routes); set server timeouts (ReadHeaderTimeout,
+// ReadTimeout, WriteTimeout, IdleTimeout) on any http.Server that carries
+// fault points, since a latency fault holds a request for its delay; and
+// keep observers fast and non-blocking.
 //
 // # Watching
 //

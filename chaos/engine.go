@@ -1,18 +1,19 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/internal/mix"
 )
 
@@ -30,16 +31,46 @@ type Engine struct {
 	policy   *compiledPolicy
 	logger   *slog.Logger
 
-	killed    atomic.Bool
-	armed     atomic.Bool // a plan with rules is active and the switch is not thrown
-	observers atomic.Pointer[[]Observer]
+	// The kill switch. Disable takes only killMu, for a few instructions,
+	// so that it never waits for an Apply, a Stats read or anything else.
+	killed   atomic.Bool
+	gen      atomic.Uint64 // adds one at every Apply, Disable and Rearm
+	kill     atomic.Pointer[killSignal]
+	killInfo atomic.Pointer[killRecord]
+	killMu   sync.Mutex // orders Disable and Rearm
+
+	armed     atomic.Bool // the active plan has rules for this instance
+	active    atomic.Pointer[Active]
+	observers atomic.Pointer[observerSet]
+	obsPanics atomic.Uint64
+	obsLogged atomic.Bool
 	points    sync.Map // name → *Point; stored under mu
 
-	mu     sync.Mutex // guards what follows, and point creation
-	gen    uint64
-	active Active
-	rules  []*compiledRule // of the active plan; nil entries for rules not on this instance
-	timer  *time.Timer     // disarms the next rule to expire
+	applyMu sync.Mutex // serialises Apply, Rearm and expiry; guards timer
+	timer   *time.Timer // disarms the next rule to expire
+
+	mu    sync.Mutex      // guards rules and point creation; held briefly
+	rules *compiledRules // of the active plan
+}
+
+// killSignal is closed when the kill switch is thrown, which ends every
+// latency and hang fault that is waiting.
+type killSignal struct {
+	ch   chan struct{}
+	once sync.Once
+}
+
+func (s *killSignal) fire() { s.once.Do(func() { close(s.ch) }) }
+
+// killRecord says whether the kill switch is thrown, who threw it and who
+// re-armed it last, as of generation gen.
+type killRecord struct {
+	gen       uint64
+	disabled  bool
+	reason    string
+	at        time.Time
+	rearmedBy string
+	rearmedAt time.Time
 }
 
 // Option configures an [Engine] made by [New].
@@ -152,14 +183,17 @@ func (e *Engine) Point(name string) *Point {
 		return p.(*Point)
 	}
 	p := &Point{name: name, hash: mix.String(name), eng: e}
-	p.storeBinding(e.bind(p, time.Now()))
+	p.storeBinding(e.bind(e.rules, p, time.Now()))
 	e.points.Store(name, p)
 	return p
 }
 
-// Active describes the plan an engine has applied.
+// Active describes the state of an engine: the plan it has applied and
+// the kill switch.
 type Active struct {
-	// Plan is the plan as applied, after any clamping by the policy.
+	// Plan is the plan as applied, after any clamping by the policy. After
+	// the kill switch is thrown it is still the plan that was killed, but
+	// nothing of it fires.
 	Plan Plan `json:"plan"`
 	// Source names where the plan came from (see [FromSource]); empty
 	// for a plan applied without one.
@@ -169,17 +203,30 @@ type Active struct {
 	// Clamped lists what the policy clamped, as "rules[0].rate: 0.5
 	// clamped to 0.05".
 	Clamped []string `json:"clamped,omitempty"`
-	// Disabled reports that the kill switch was thrown after the plan was
-	// applied, so nothing fires.
+	// Generation counts the changes of the engine's state: every Apply,
+	// Disable and Rearm adds one. Pass it to [IfGeneration] to apply only
+	// if nothing changed since it was read.
+	Generation uint64 `json:"generation"`
+	// Disabled reports that the kill switch is thrown, so nothing fires
+	// and nothing applies until [Engine.Rearm].
 	Disabled bool `json:"disabled,omitempty"`
+	// DisabledReason is the reason given to the last [Engine.Disable].
+	DisabledReason string `json:"disabled_reason,omitempty"`
+	// DisabledAt is when the kill switch was last thrown; zero if never.
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
+	// RearmedBy names who last re-armed the engine ([Engine.Rearm]).
+	RearmedBy string `json:"rearmed_by,omitempty"`
+	// RearmedAt is when the engine was last re-armed; zero if never.
+	RearmedAt time.Time `json:"rearmed_at,omitzero"`
 }
 
 // ApplyOption configures one [Engine.Apply].
 type ApplyOption interface{ applyTo(*applyConfig) }
 
 type applyConfig struct {
-	active         Active
-	unlessDisabled bool
+	active Active
+	ifGen  bool
+	gen    uint64
 }
 
 type applyFunc func(*applyConfig)
@@ -192,24 +239,41 @@ func FromSource(name string) ApplyOption {
 	return applyFunc(func(c *applyConfig) { c.active.Source = name })
 }
 
-// UnlessDisabled makes Apply fail with [ErrDisabled], changing nothing, if
-// the kill switch is thrown, instead of turning the engine back on. The
-// check and the swap are one step, so an automated source (a scheduler, a
-// poller) cannot undo a kill switch thrown by an operator.
-func UnlessDisabled() ApplyOption {
-	return applyFunc(func(c *applyConfig) { c.unlessDisabled = true })
+// IfGeneration makes Apply (and Restore) fail with [ErrConflict], changing
+// nothing, unless the engine's generation ([Active].Generation) is still
+// gen: the check and the swap are one step. Every Apply, Disable and Rearm
+// adds one to the generation, so a successful Apply with IfGeneration(gen)
+// leaves it at exactly gen+1. An applier that puts back what it replaced
+// (an experiment, a scheduler) restores with IfGeneration(gen+1), and so
+// never undoes a change made by anyone else in between, the kill switch
+// included.
+func IfGeneration(gen uint64) ApplyOption {
+	return applyFunc(func(c *applyConfig) { c.ifGen, c.gen = true, gen })
 }
 
-// ErrDisabled is returned by an Apply with [UnlessDisabled] while the kill
-// switch is thrown.
-var ErrDisabled = errors.New("chaos: kill switch thrown")
+// Errors of Apply callers branch on with errors.Is.
+var (
+	// ErrDisabled is returned by Apply and Restore while the kill switch is
+	// thrown: only [Engine.Rearm] turns it off.
+	ErrDisabled = errors.New("chaos: kill switch thrown")
+	// ErrConflict is returned by an Apply with [IfGeneration] when the
+	// engine changed since that generation.
+	ErrConflict = errors.New("chaos: engine changed since it was read")
+)
 
 // Apply validates plan p in whole, bounds it by the engine's policy, and
 // swaps it in atomically for every point at once. A plan with any problem
 // changes nothing: the error is a [*PlanError] listing every problem with
-// its place (matching [ErrInvalidPlan] or [ErrRefused]). Applying a plan
-// turns the engine back on after [Engine.Disable]; applying the zero Plan
-// switches every fault off.
+// its place (matching [ErrInvalidPlan] or [ErrRefused]). Applying the zero
+// Plan switches every fault off.
+//
+// While the kill switch is thrown, Apply changes nothing and returns
+// [ErrDisabled]: no plan, from a person or from an automated source, turns
+// faults back on until someone calls [Engine.Rearm].
+//
+// Apply never holds up [Engine.Disable], [Engine.Stats] or calls at the
+// points: a large plan is compiled before anything is locked, and points
+// are rebound one at a time.
 func (e *Engine) Apply(p Plan, opts ...ApplyOption) error {
 	c := applyConfig{active: Active{Applied: time.Now()}}
 	for _, o := range opts {
@@ -224,78 +288,147 @@ func (e *Engine) Apply(p Plan, opts ...ApplyOption) error {
 		var probs []Problem
 		p, a.Clamped, probs = e.policy.check(p)
 		if len(probs) > 0 {
-			err := &PlanError{Err: ErrRefused, Problems: probs}
+			err := newPlanError(ErrRefused, probs)
 			e.log().Warn("faultline: plan refused", "source", a.Source, "version", p.Version, "error", err)
 			return err
 		}
 	}
 	a.Plan = clonePlan(p)
+	rules := e.compile(a.Plan, a.Applied)
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if c.unlessDisabled && e.killed.Load() {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	switch {
+	case e.killed.Load():
 		return ErrDisabled
+	case c.ifGen && !e.gen.CompareAndSwap(c.gen, c.gen+1):
+		return ErrConflict
+	case c.ifGen:
+		a.Generation = c.gen + 1
+	default:
+		a.Generation = e.gen.Add(1)
 	}
-	e.gen++
-	e.active = a
-	e.rules = e.compile(a.Plan, a.Applied)
-	e.rebind(a.Applied)
-	e.killed.Store(false)
-	e.armed.Store(slices.ContainsFunc(e.rules, func(c *compiledRule) bool { return c != nil }))
+	e.install(&a, rules)
 	e.log().Info("faultline: plan applied", "source", a.Source, "version", p.Version, "rules", len(p.Rules), "clamped", a.Clamped)
 	return nil
 }
 
-// Disable is the kill switch: it turns every point off with one store, so
-// nothing fires after it returns, then clears the plan. Applying a plan
-// turns the engine back on.
-func (e *Engine) Disable() {
-	e.killed.Store(true)
+// install makes a and its compiled rules the active plan and rebinds every
+// point. e.applyMu is held.
+func (e *Engine) install(a *Active, rules *compiledRules) {
+	now := time.Now()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	// Store again under the lock: an Apply that held it while the first
-	// store happened has turned the switch back off, and this Disable,
-	// which comes after it, must win.
+	e.rules = rules
+	e.active.Store(a)
+	e.mu.Unlock()
+	// Points created from here on bind to rules under e.mu; the ones that
+	// exist are rebound one by one, without holding e.mu.
+	e.rebind(rules, now)
+	e.armed.Store(rules.any())
+	e.schedule(rules, now)
+}
+
+// Disable is the kill switch. It ends every fault at once: nothing fires
+// after it returns, and latency and hang faults that are waiting return
+// nil (the call goes on as if no fault had fired). Then nothing applies
+// ([Engine.Apply] returns [ErrDisabled]) until a person calls
+// [Engine.Rearm]. reason says who threw it and why, as in "admin: alice"
+// or "guard: error rate 12% over 5%"; it is kept in [Active] and logged.
+//
+// Disable never waits: not for an Apply in progress, nor for Stats, nor
+// for a blocked observer. Calling it again updates the reason.
+func (e *Engine) Disable(reason string) {
+	now := time.Now()
+	e.killMu.Lock()
 	e.killed.Store(true)
+	gen := e.gen.Add(1)
 	e.armed.Store(false)
-	e.gen++
-	e.rules = nil
-	e.active.Disabled = true
-	e.rebind(time.Now())
-	e.log().Warn("faultline: all faults disabled", "source", e.active.Source, "version", e.active.Plan.Version)
+	rec := killRecord{gen: gen, disabled: true, reason: reason, at: now}
+	if old := e.killInfo.Load(); old != nil {
+		rec.rearmedBy, rec.rearmedAt = old.rearmedBy, old.rearmedAt
+	}
+	e.killInfo.Store(&rec)
+	e.signal().fire()
+	e.killMu.Unlock()
+	e.log().Warn("faultline: kill switch thrown, all faults disabled", "reason", reason)
+}
+
+// Rearm turns the kill switch off, so that plans apply again; by names who
+// did it (a person, as in "admin: alice"), which [Active] keeps and the
+// log records. It applies no plan itself: the plan that was killed stays
+// off, and sources apply theirs on their next update. Rearm on an engine
+// whose kill switch is not thrown does nothing.
+func (e *Engine) Rearm(by string) {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	if !e.killed.Load() {
+		return
+	}
+	now := time.Now()
+	e.install(&Active{Generation: e.gen.Load()}, nil)
+	e.killMu.Lock()
+	e.kill.Store(&killSignal{ch: make(chan struct{})})
+	rec := killRecord{gen: e.gen.Add(1), rearmedBy: by, rearmedAt: now}
+	if old := e.killInfo.Load(); old != nil {
+		rec.reason, rec.at = old.reason, old.at
+	}
+	e.killInfo.Store(&rec)
+	e.killed.Store(false)
+	e.killMu.Unlock()
+	e.log().Warn("faultline: kill switch re-armed", "by", by)
+}
+
+// signal returns the kill signal that the next Disable fires.
+func (e *Engine) signal() *killSignal {
+	if s := e.kill.Load(); s != nil {
+		return s
+	}
+	e.kill.CompareAndSwap(nil, &killSignal{ch: make(chan struct{})})
+	return e.kill.Load()
 }
 
 // Restore puts the engine back as a, a value [Engine.Active] returned
-// earlier, describes: the kill switch thrown if it was, otherwise a's plan
-// applied afresh under a's source (so its counts and TTLs restart), which
-// for an engine that had no plan is the zero Plan. If the plan no longer
-// applies, Restore throws the kill switch and returns the error, so that a
-// failed restore never leaves faults on.
-func (e *Engine) Restore(a Active) error {
+// earlier, describes: a's plan applied afresh under a's source (so its
+// counts and TTLs restart), which for an engine that had no plan is the
+// zero Plan. opts are Apply's: pass [IfGeneration] so as to restore only
+// if nothing changed since. While the kill switch is thrown Restore
+// returns [ErrDisabled] and changes nothing; a value with Disabled set
+// throws the kill switch, unless IfGeneration refuses. If a's plan no
+// longer applies, Restore throws the kill switch and returns the error, so
+// that a failed restore never leaves faults on.
+func (e *Engine) Restore(a Active, opts ...ApplyOption) error {
 	if a.Disabled {
-		e.Disable()
+		var c applyConfig
+		for _, o := range opts {
+			o.applyTo(&c)
+		}
+		if c.ifGen && e.gen.Load() != c.gen {
+			return ErrConflict
+		}
+		e.Disable(cmp.Or(a.DisabledReason, "restore"))
 		return nil
 	}
-	if err := e.Apply(a.Plan, FromSource(a.Source)); err != nil {
-		e.Disable()
-		return err
+	err := e.Apply(a.Plan, append([]ApplyOption{FromSource(a.Source)}, opts...)...)
+	if err != nil && !errors.Is(err, ErrDisabled) && !errors.Is(err, ErrConflict) {
+		e.Disable("restore failed: " + err.Error())
 	}
-	return nil
+	return err
 }
 
-// Disabled reports whether the kill switch is thrown.
+// Disabled reports whether the kill switch is thrown. It is one atomic
+// load and tells the truth at every moment.
 func (e *Engine) Disabled() bool { return e.killed.Load() }
 
 // Armed reports whether a rule may fire anywhere: a plan with rules for
-// this instance is applied and the kill switch is not thrown. It is one
-// atomic load, for middleware that would otherwise do work per call (such
-// as finding a request's route) only to learn that nothing can fire. It
-// may still report true after every rule has expired; it never reports
-// false while a rule can fire. A nil or zero Engine is not armed.
-func (e *Engine) Armed() bool { return e != nil && e.armed.Load() }
+// this instance is applied and the kill switch is not thrown. It is two
+// atomic loads, for middleware that would otherwise do work per call
+// (such as finding a request's route) only to learn that nothing can
+// fire. It may still report true after every rule has expired; it never
+// reports false while a rule can fire. A nil or zero Engine is not armed.
+func (e *Engine) Armed() bool { return e != nil && e.armed.Load() && !e.killed.Load() }
 
 // Plan returns the plan that is active: the last applied, after clamping,
-// or the zero Plan if none is or the kill switch was thrown.
+// or the zero Plan if none is or the kill switch is thrown.
 func (e *Engine) Plan() Plan {
 	a := e.Active()
 	if a.Disabled {
@@ -304,25 +437,35 @@ func (e *Engine) Plan() Plan {
 	return a.Plan
 }
 
-// Active returns the active plan and where it came from.
+// Active returns the engine's state: the active plan, where it came from,
+// and the kill switch. It takes no lock. Its Generation is the one of the
+// last change it shows, so a change still in progress (an Apply that has
+// not installed its plan yet) is not half seen.
 func (e *Engine) Active() Active {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	a := e.active
+	var a Active
+	if p := e.active.Load(); p != nil {
+		a = *p
+	}
 	a.Plan = clonePlan(a.Plan)
 	a.Clamped = slices.Clone(a.Clamped)
+	if k := e.killInfo.Load(); k != nil {
+		a.Disabled = k.disabled
+		a.DisabledReason, a.DisabledAt = k.reason, k.at
+		a.RearmedBy, a.RearmedAt = k.rearmedBy, k.rearmedAt
+		a.Generation = max(a.Generation, k.gen)
+	}
 	return a
 }
+
+// ClonePlan returns a deep copy of p, which shares no slice or map with
+// it.
+func ClonePlan(p Plan) Plan { return clonePlan(p) }
 
 func clonePlan(p Plan) Plan {
 	p.Rules = slices.Clone(p.Rules)
 	for i, r := range p.Rules {
 		if r.Labels != nil {
-			m := make(map[string]string, len(r.Labels))
-			for k, v := range r.Labels {
-				m[k] = v
-			}
-			p.Rules[i].Labels = m
+			p.Rules[i].Labels = maps.Clone(r.Labels)
 		}
 	}
 	return p
@@ -337,48 +480,71 @@ func (e *Engine) log() *slog.Logger {
 
 var discard = slog.New(slog.DiscardHandler)
 
-// compile turns the plan's rules into their evaluated form, leaving nil the
-// rules whose share of instances leaves this one out.
-func (e *Engine) compile(p Plan, now time.Time) []*compiledRule {
-	rules := make([]*compiledRule, len(p.Rules))
+// compiledRules is a plan's rules ready for binding to points.
+type compiledRules struct {
+	all   []*compiledRule         // in plan order; nil for rules that cannot fire here
+	exact map[string][]*compiledRule // rules naming one point, by name, in plan order
+	globs []*compiledRule            // rules with a glob, in plan order
+}
+
+// any reports whether a rule may fire.
+func (rs *compiledRules) any() bool {
+	return rs != nil && (len(rs.exact) > 0 || len(rs.globs) > 0)
+}
+
+// compile turns the plan's rules into their evaluated form, leaving out
+// the rules that can never fire on this instance: a rate of 0, or a share
+// of instances that leaves this one out.
+func (e *Engine) compile(p Plan, now time.Time) *compiledRules {
+	rs := &compiledRules{all: make([]*compiledRule, len(p.Rules)), exact: make(map[string][]*compiledRule)}
 	inst := mix.Mix3(e.seed, 0x1257a9ce, mix.String(e.instance))
 	for i, r := range p.Rules {
-		if r.Instances > 0 && !mix.Below(inst, mix.Threshold(r.Instances)) {
+		switch {
+		case r.Rate <= 0, r.Instances < 0:
+			continue
+		case r.Instances > 0 && !mix.Below(inst, mix.Threshold(r.Instances)):
 			continue
 		}
-		rules[i] = compileRule(i, r, now)
+		c := compileRule(i, r, now, e.policy)
+		rs.all[i] = c
+		if c.glob.exact() {
+			rs.exact[r.Point] = append(rs.exact[r.Point], c)
+		} else {
+			rs.globs = append(rs.globs, c)
+		}
 	}
-	return rules
+	return rs
 }
 
-// rebind gives every point its binding to the current rules, and arms the
-// timer for the next expiry. e.mu is held.
-func (e *Engine) rebind(now time.Time) {
+// rebind gives every point its binding to rules. e.applyMu is held.
+func (e *Engine) rebind(rules *compiledRules, now time.Time) {
 	e.points.Range(func(_, v any) bool {
 		p := v.(*Point)
-		p.storeBinding(e.bind(p, now))
+		p.storeBinding(e.bind(rules, p, now))
 		return true
 	})
-	e.schedule(now)
 }
 
-// schedule arms a timer for the next rule of the current plan to expire
-// after now, so that its points are disarmed then without any call. The
-// check on the firing path makes expiry exact; the timer makes an expired
-// rule cost its points nothing. e.mu is held.
-func (e *Engine) schedule(now time.Time) {
+// schedule arms a timer for the next rule of rules to expire after now,
+// so that its points are disarmed then without any call. The check on the
+// firing path makes expiry exact; the timer makes an expired rule cost its
+// points nothing. e.applyMu is held.
+func (e *Engine) schedule(rules *compiledRules, now time.Time) {
 	if e.timer != nil {
 		e.timer.Stop()
 		e.timer = nil
 	}
+	if rules == nil {
+		return
+	}
 	var next time.Time
-	for _, c := range e.rules {
+	for _, c := range rules.all {
 		if c != nil && !c.expires.IsZero() && c.expires.After(now) && (next.IsZero() || c.expires.Before(next)) {
 			next = c.expires
 		}
 	}
 	if !next.IsZero() {
-		gen := e.gen
+		gen := e.gen.Load()
 		e.timer = time.AfterFunc(next.Sub(now), func() { e.expire(gen) })
 	}
 }
@@ -388,9 +554,9 @@ func (e *Engine) schedule(now time.Time) {
 // binding, and with it the sequence and the counts of its rules: expiry
 // must not restart After, Every or Times for the rules that remain.
 func (e *Engine) expire(gen uint64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.gen != gen {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	if e.gen.Load() != gen {
 		return
 	}
 	now := time.Now()
@@ -401,23 +567,47 @@ func (e *Engine) expire(gen uint64) {
 		}
 		return true
 	})
-	e.schedule(now)
+	e.mu.Lock()
+	rules := e.rules
+	e.mu.Unlock()
+	e.schedule(rules, now)
 }
 
-// bind returns p's binding to the current rules, or nil when none applies
-// to it. e.mu is held.
-func (e *Engine) bind(p *Point, now time.Time) *binding {
-	var matched []*compiledRule
-	for _, c := range e.rules {
-		if c != nil && Match(c.rule.Point, p.name) && (c.expires.IsZero() || now.Before(c.expires)) {
+// bind returns p's binding to rules, or nil when none applies to it.
+func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
+	if rules == nil {
+		return nil
+	}
+	matched := slices.Clone(rules.exact[p.name])
+	for _, c := range rules.globs {
+		if c.glob.match(p.name) {
 			matched = append(matched, c)
 		}
 	}
+	matched = slices.DeleteFunc(matched, func(c *compiledRule) bool {
+		return !c.expires.IsZero() && !now.Before(c.expires)
+	})
 	if len(matched) == 0 {
 		return nil
 	}
+	if len(rules.globs) > 0 && len(rules.exact[p.name]) > 0 {
+		slices.SortFunc(matched, func(a, b *compiledRule) int { return cmp.Compare(a.index, b.index) })
+	}
+	// The policy's MaxRate bounds the chance that a call gets any fault,
+	// summed over the rules that name the point: scale each rule's rate
+	// down at this point so that the sum is within it.
+	scale := 1.0
+	if e.policy != nil && e.policy.MaxRate > 0 {
+		var sum float64
+		for _, c := range matched {
+			sum += c.rule.Rate
+		}
+		if sum > e.policy.MaxRate {
+			scale = e.policy.MaxRate / sum
+		}
+	}
 	b := &binding{point: p, base: p.evals.Load(), policy: e.policy, rules: make([]boundRule, len(matched))}
-	counts := make([]ruleCount, len(matched))
+	counts := make([]atomic.Uint64, len(matched))
 	if e.policy != nil {
 		b.dryRun = e.policy.DryRun
 		b.windows = len(e.policy.windows) > 0
@@ -427,8 +617,10 @@ func (e *Engine) bind(p *Point, now time.Time) *binding {
 		r := &b.rules[i]
 		r.c = c
 		r.fired = &counts[i]
-		r.err = faults.NewError(p.name, c.rule.Fault)
 		r.threshold = c.threshold
+		if scale < 1 {
+			r.threshold = mix.Threshold(c.rule.Rate * scale)
+		}
 		r.after, r.every, r.times = c.after, c.every, c.times
 		r.labels = len(c.labels) > 0
 		r.expires = !c.expires.IsZero()

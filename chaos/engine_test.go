@@ -176,7 +176,7 @@ func TestDisable(t *testing.T) {
 	for firedTotal.Load() < 1000 {
 		runtime.Gosched()
 	}
-	e.Disable()
+	e.Disable("test")
 	disabled.Store(true)
 	for callsAfter.Load() < 20000 {
 		runtime.Gosched()
@@ -202,11 +202,15 @@ func TestDisable(t *testing.T) {
 		t.Error("a point made after Disable is armed")
 	}
 
+	if err := e.Apply(chaos.MustParsePlan("p=error")); !errors.Is(err, chaos.ErrDisabled) {
+		t.Fatalf("Apply after Disable = %v, want ErrDisabled", err)
+	}
+	e.Rearm("test")
 	if err := e.Apply(chaos.MustParsePlan("p=error")); err != nil {
 		t.Fatal(err)
 	}
 	if e.Disabled() || e.Active().Disabled || p.Inject(context.Background()) == nil {
-		t.Error("Apply did not turn the engine back on")
+		t.Error("Rearm and Apply did not turn the engine back on")
 	}
 }
 
@@ -223,7 +227,7 @@ func TestDisableRacingApply(t *testing.T) {
 			close(applied)
 		})
 		wg.Go(func() {
-			e.Disable()
+			e.Disable("test")
 			<-applied
 		})
 		wg.Wait()
@@ -380,7 +384,7 @@ func TestZeroEngine(t *testing.T) {
 	if p.Inject(ctx) == nil || seen.Load() != 1 {
 		t.Error("a plan applied to the zero Engine does not fire")
 	}
-	e.Disable()
+	e.Disable("test")
 	if p.Inject(ctx) != nil {
 		t.Error("the zero Engine's kill switch does not work")
 	}
@@ -430,17 +434,25 @@ func TestLogger(t *testing.T) {
 	_ = e.Apply(chaos.MustParsePlan("p=error"), chaos.FromSource("test"))
 	_ = e.Point("p").Inject(context.Background())
 	_ = e.Apply(chaos.Plan{Rules: []chaos.Rule{{Point: ""}}})
-	e.Disable()
+	e.Disable("test")
 	mu.Lock()
 	defer mu.Unlock()
 	for _, want := range []string{
 		`level=INFO msg="faultline: plan applied" source=test`,
 		`level=DEBUG msg="faultline: fault fired" point=p rule=0 fault=error seq=1 dry_run=false`,
 		`level=WARN msg="faultline: plan refused"`,
-		`level=WARN msg="faultline: all faults disabled"`,
+		`level=WARN msg="faultline: kill switch thrown, all faults disabled" reason=test`,
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+func TestNilEnginePoint(t *testing.T) {
+	var e *chaos.Engine
+	p := e.Point("x")
+	if p != nil || p.Inject(t.Context()) != nil || p.Decide(t.Context()).Fired() {
+		t.Fatal("a nil engine's point is not an inert nil point")
 	}
 }

@@ -230,14 +230,20 @@ func ExampleEngine_Disable() {
 	_ = e.Apply(chaos.MustParsePlan("db.query=error"))
 	q := e.Point("db.query")
 
-	e.Disable()
+	e.Disable("admin: alice, checkout errors")
 	fmt.Println(q.Inject(context.Background()), e.Disabled(), q.Armed())
 
+	// Nothing applies until a person re-arms the engine.
+	err := e.Apply(chaos.MustParsePlan("db.query=error"))
+	fmt.Println(errors.Is(err, chaos.ErrDisabled))
+
+	e.Rearm("admin: bob")
 	_ = e.Apply(chaos.MustParsePlan("db.query=error"))
-	fmt.Println(q.Inject(context.Background()) != nil, e.Disabled())
+	fmt.Println(q.Inject(context.Background()) != nil, e.Disabled(), e.Active().RearmedBy)
 	// Output:
 	// <nil> true false
-	// true false
+	// true
+	// true false admin: bob
 }
 
 // A policy refuses what it does not allow, or clamps rates and latencies

@@ -134,14 +134,25 @@ var (
 //     probes. When a stop condition fails it throws the kill switch at once
 //     and the status is aborted.
 //  4. After Duration, an abort or the end of ctx (status interrupted), it
-//     switches the faults off and puts back what was active before (after
-//     an abort it leaves the kill switch thrown), runs the rollbacks, and
-//     checks the steady state again.
+//     switches the faults off and puts back what was active before, runs
+//     the rollbacks, and checks the steady state again. After an abort or
+//     an interrupt it throws the kill switch instead (reason "experiment
+//     <Title>: stop condition <name>" or "experiment <Title>: interrupted")
+//     and leaves it thrown: only [Engine.Rearm] turns the engine back on.
+//
+// Run never undoes what someone else did to the engine. The plan goes on
+// only if the engine has not changed since Run read what was active
+// ([IfGeneration]), and what was active is put back only if the engine
+// still runs the experiment's plan: when an operator threw the kill
+// switch, or another applier replaced the plan, during the run, Run leaves
+// the engine as it is and the report's timeline says so. A kill switch
+// thrown before Run fails it with [ErrDisabled], no fault switched on.
 //
 // The error is nil for a completed run, even one whose hypothesis did not
 // hold (see Report.Deviated); it matches [ErrSteadyState] or [ErrAborted],
-// is the context's error for an interrupted run, and the policy's error for
-// a refused plan.
+// is the context's error for an interrupted run, and the engine's error
+// for a plan that could not be applied (the policy's, [ErrDisabled] or
+// [ErrConflict]).
 func (x *Experiment) Run(ctx context.Context) (*Report, error) {
 	e := x.Engine
 	if e == nil {
@@ -175,13 +186,20 @@ func (x *Experiment) Run(ctx context.Context) (*Report, error) {
 
 	// 2. The faults on.
 	plan := x.effectivePlan()
-	prev := e.Active()
+	before := e.Active()
 	remove := e.AddObserver(ObserverFunc(r.observe))
 	defer remove()
-	if err := e.Apply(plan, FromSource("experiment: "+x.Title)); err != nil {
+	if err := e.Apply(plan, FromSource("experiment: "+x.Title), IfGeneration(before.Generation)); err != nil {
 		r.rep.Status = StatusFailed
 		r.rep.Verdict = "The plan could not be applied, so no fault was injected: " + err.Error()
-		r.note(PhaseBefore, "plan refused: "+err.Error())
+		switch {
+		case errors.Is(err, ErrDisabled):
+			r.note(PhaseBefore, "plan not applied: the kill switch is thrown"+by(before.DisabledReason)+"; re-arm the engine first")
+		case errors.Is(err, ErrConflict):
+			r.note(PhaseBefore, "plan not applied: the engine changed as the experiment started")
+		default:
+			r.note(PhaseBefore, "plan refused: "+err.Error())
+		}
 		return r.rep, err
 	}
 	r.rep.Plan = e.Active().Plan
@@ -217,9 +235,9 @@ loop:
 		}
 		switch {
 		case ctx.Err() != nil:
-			e.Disable()
+			e.Disable("experiment " + x.Title + ": interrupted")
 			r.rep.Status = StatusInterrupted
-			r.note(PhaseDuring, "interrupted: "+ctx.Err().Error()+"; faults switched off")
+			r.note(PhaseDuring, "interrupted: "+ctx.Err().Error()+"; kill switch thrown")
 			runErr = ctx.Err()
 			break loop
 		case !tick || time.Since(r.start) >= duration:
@@ -228,7 +246,7 @@ loop:
 			break loop
 		default:
 			if failed := r.stopCheck(ctx); failed != "" {
-				e.Disable()
+				e.Disable("experiment " + x.Title + ": stop condition " + failed)
 				r.rep.Status = StatusAborted
 				r.rep.StopReason = failed
 				r.note(PhaseDuring, "stop condition "+failed+" tripped; kill switch thrown")
@@ -249,7 +267,7 @@ loop:
 	r.rep.FaultsOff = time.Since(r.start)
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), cmp.Or(x.RollbackTimeout, 30*time.Second))
 	defer cancel()
-	r.restore(prev)
+	r.restore(before)
 	for _, rb := range x.Rollbacks {
 		if err := rb.Do(after); err != nil {
 			r.rep.RollbackErrors = append(r.rep.RollbackErrors, rb.Name+": "+err.Error())
@@ -370,25 +388,46 @@ func (r *runner) stopCheck(ctx context.Context) string {
 	return ""
 }
 
-// restore puts back what was active before the experiment: the previous
-// plan, no plan, or the kill switch. After an abort the kill switch stays
-// thrown, so that nothing is switched back on before someone has looked.
-func (r *runner) restore(prev Active) {
-	switch {
-	case r.rep.Status == StatusAborted:
+// restore puts back before, what was active before the experiment (the
+// previous plan, or no plan), if the engine still runs the experiment's
+// plan: the one Apply that moved it on from before's generation. After an
+// abort or an interrupt the kill switch stays thrown, so that nothing is
+// switched back on before someone has looked; and what someone else did
+// to the engine during the run (the kill switch, another plan) stays.
+func (r *runner) restore(before Active) {
+	switch r.rep.Status {
+	case StatusAborted:
 		r.note(PhaseAfter, "faults left off: the kill switch stays thrown after an abort")
 		return
+	case StatusInterrupted:
+		r.note(PhaseAfter, "faults left off: the kill switch stays thrown after an interrupt")
+		return
 	}
-	switch err := r.e.Restore(prev); {
+	switch err := r.e.Restore(before, IfGeneration(before.Generation+1)); {
+	case errors.Is(err, ErrConflict) || errors.Is(err, ErrDisabled):
+		switch now := r.e.Active(); {
+		case now.Disabled:
+			r.note(PhaseAfter, "kill switch thrown during the experiment"+by(now.DisabledReason)+"; left off")
+		case !now.RearmedAt.Equal(before.RearmedAt):
+			r.note(PhaseAfter, "kill switch thrown during the experiment"+by(now.DisabledReason)+" and re-armed"+by(now.RearmedBy)+"; left as is")
+		default:
+			r.note(PhaseAfter, fmt.Sprintf("plan replaced during the experiment (source %q); left as is", now.Source))
+		}
 	case err != nil:
 		r.note(PhaseAfter, "could not restore the previous plan ("+err.Error()+"); kill switch thrown")
-	case prev.Disabled:
-		r.note(PhaseAfter, "faults switched off; the kill switch was thrown before the experiment")
-	case len(prev.Plan.Rules) == 0:
+	case len(before.Plan.Rules) == 0:
 		r.note(PhaseAfter, "faults switched off")
 	default:
 		r.note(PhaseAfter, "previous plan restored")
 	}
+}
+
+// by returns " by reason", or "" for no reason.
+func by(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " by " + reason
 }
 
 // finish fills in what every report has, whatever path the run took.

@@ -174,8 +174,8 @@ func TestExperimentStopConditionAborts(t *testing.T) {
 		if err := s.call(t.Context()); err != nil {
 			t.Errorf("a call after the abort failed: %v", err)
 		}
-		if !e.Disabled() {
-			t.Error("the kill switch was reset after an abort")
+		if a := e.Active(); !a.Disabled || a.DisabledReason != "experiment database errors: stop condition success ratio ≥ 90%" {
+			t.Errorf("after an abort: disabled %v by %q; want the kill switch thrown by the stop condition", a.Disabled, a.DisabledReason)
 		}
 		if !rep.Deviated {
 			t.Errorf("not deviated, but every call failed")
@@ -210,6 +210,9 @@ func TestExperimentInterrupted(t *testing.T) {
 		if after != 2 {
 			t.Errorf("%d probes after the run, want 2: the report must be complete", after)
 		}
+		if a := e.Active(); !a.Disabled || a.DisabledReason != "experiment database errors: interrupted" {
+			t.Errorf("after an interrupt: disabled %v by %q; want the kill switch thrown by the experiment", a.Disabled, a.DisabledReason)
+		}
 	})
 }
 
@@ -229,6 +232,90 @@ func TestExperimentRestoresPreviousPlan(t *testing.T) {
 			t.Errorf("after the run the active plan is %q from %q (disabled %v)", a.Plan, a.Source, a.Disabled)
 		}
 	})
+}
+
+// TestExperimentLeavesOthersChanges: what an operator or another applier
+// did to the engine during the run stays after it, and the timeline says
+// so. An experiment that put back its previous plan anyway undid the kill
+// switch.
+func TestExperimentLeavesOthersChanges(t *testing.T) {
+	other := chaos.MustParsePlan("other=abort")
+	tests := []struct {
+		name   string
+		change func(e *chaos.Engine)
+		check  func(a chaos.Active) bool
+		note   string
+	}{
+		{"kill switch", func(e *chaos.Engine) { e.Disable("admin: alice") },
+			func(a chaos.Active) bool { return a.Disabled && a.DisabledReason == "admin: alice" },
+			"kill switch thrown during the experiment by admin: alice; left off"},
+		{"kill switch and rearm", func(e *chaos.Engine) { e.Disable("admin: alice"); e.Rearm("admin: bob") },
+			func(a chaos.Active) bool { return !a.Disabled && a.RearmedBy == "admin: bob" && len(a.Plan.Rules) == 0 },
+			"kill switch thrown during the experiment by admin: alice and re-armed by admin: bob; left as is"},
+		{"plan replaced", func(e *chaos.Engine) { _ = e.Apply(other, chaos.FromSource("admin")) },
+			func(a chaos.Active) bool { return !a.Disabled && a.Source == "admin" && a.Plan.Equal(other) },
+			`plan replaced during the experiment (source "admin"); left as is`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := chaos.New(chaos.WithSeed(5))
+				if err := e.Apply(chaos.MustParsePlan("standing=1%delay(1ms)"), chaos.FromSource("file")); err != nil {
+					t.Fatal(err)
+				}
+				s := newService(e)
+				var rolledBack atomic.Int32
+				x := experiment(e, s, &rolledBack)
+				time.AfterFunc(450*time.Millisecond, func() { tt.change(e) })
+				rep, err := x.Run(t.Context())
+				if err != nil || rep.Status != chaos.StatusCompleted {
+					t.Fatalf("Run: %v, status %s", err, rep.Status)
+				}
+				if a := e.Active(); !tt.check(a) {
+					t.Errorf("after the run: %+v", a)
+				}
+				if !hasNote(rep, chaos.PhaseAfter, tt.note) {
+					t.Errorf("timeline %+v lacks %q", rep.Timeline, tt.note)
+				}
+				if rolledBack.Load() != 1 {
+					t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
+				}
+			})
+		})
+	}
+}
+
+// TestExperimentKilledBefore: a kill switch thrown before the run keeps
+// the plan off; the run fails and the engine stays as it was.
+func TestExperimentKilledBefore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(5))
+		e.Disable("admin: alice")
+		s := newService(e)
+		var rolledBack atomic.Int32
+		rep, err := experiment(e, s, &rolledBack).Run(t.Context())
+		if !errors.Is(err, chaos.ErrDisabled) || rep.Status != chaos.StatusFailed {
+			t.Fatalf("Run: %v, status %s; want ErrDisabled and failed", err, rep.Status)
+		}
+		if s.calls.Load() != 0 || len(rep.Injections) != 0 || rolledBack.Load() != 0 {
+			t.Errorf("%d calls, injections %+v, %d rollbacks; want none", s.calls.Load(), rep.Injections, rolledBack.Load())
+		}
+		if a := e.Active(); !a.Disabled || a.DisabledReason != "admin: alice" {
+			t.Errorf("after the run: disabled %v by %q", a.Disabled, a.DisabledReason)
+		}
+		if want := "plan not applied: the kill switch is thrown by admin: alice; re-arm the engine first"; !hasNote(rep, chaos.PhaseBefore, want) {
+			t.Errorf("timeline %+v lacks %q", rep.Timeline, want)
+		}
+	})
+}
+
+func hasNote(rep *chaos.Report, phase chaos.Phase, msg string) bool {
+	for _, e := range rep.Timeline {
+		if e.Phase == phase && e.Message == msg {
+			return true
+		}
+	}
+	return false
 }
 
 func TestExperimentPolicyRefusal(t *testing.T) {

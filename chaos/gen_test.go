@@ -57,6 +57,12 @@ func genShare() *rapid.Generator[float64] {
 	)
 }
 
+// genInstances draws a Rule.Instances: often all (0), sometimes none (-1),
+// otherwise a share.
+func genInstances() *rapid.Generator[float64] {
+	return rapid.OneOf(rapid.Just(0.0), rapid.Just(-1.0), genShare())
+}
+
 // genCount draws a count for Times, After or Every: usually 0.
 func genCount() *rapid.Generator[int] {
 	return rapid.OneOf(rapid.Just(0), rapid.IntRange(0, 10), rapid.IntRange(0, math.MaxInt32))
@@ -66,7 +72,7 @@ func genCount() *rapid.Generator[int] {
 func genFault() *rapid.Generator[faults.Fault] {
 	return rapid.Custom(func(t *rapid.T) faults.Fault {
 		f := faults.Fault{Kind: faults.Kind(rapid.IntRange(1, faults.NumKinds-1).Draw(t, "kind"))}
-		code := rapid.OneOf(rapid.Just(0), rapid.IntRange(100, 999))
+		code := rapid.OneOf(rapid.Just(0), rapid.IntRange(200, 999))
 		switch f.Kind {
 		case faults.KindLatency:
 			f.Delay = time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(t, "delay"))
@@ -79,8 +85,10 @@ func genFault() *rapid.Generator[faults.Fault] {
 			f.Code = code.Draw(t, "code")
 		case faults.KindPanic:
 			f.Message = genText(0).Draw(t, "message")
+		case faults.KindHang:
+			f.Delay = time.Duration(rapid.OneOf(rapid.Just(int64(0)), rapid.Int64Range(1, int64(time.Hour))).Draw(t, "bound"))
 		case faults.KindStatus:
-			f.Code = rapid.IntRange(100, 999).Draw(t, "code")
+			f.Code = rapid.IntRange(200, 999).Draw(t, "code")
 			f.Body = genText(0).Draw(t, "body")
 		}
 		return f
@@ -114,7 +122,7 @@ func genRule() *rapid.Generator[chaos.Rule] {
 			TTL:       time.Duration(rapid.OneOf(rapid.Just(int64(0)), rapid.Int64Range(0, math.MaxInt64)).Draw(t, "ttl")),
 			Until:     genUntil().Draw(t, "until"),
 			Sticky:    rapid.OneOf(rapid.Just(""), genText(0)).Draw(t, "sticky"),
-			Instances: genShare().Draw(t, "instances"),
+			Instances: genInstances().Draw(t, "instances"),
 		}
 		if labels := rapid.MapOfN(genText(1), genText(0), 0, 3).Draw(t, "labels"); len(labels) > 0 {
 			r.Labels = labels

@@ -10,7 +10,33 @@ func Match(pattern, name string) bool {
 	if !strings.Contains(pattern, "*") {
 		return pattern == name
 	}
-	parts := strings.Split(pattern, "*")
+	return compileGlob(pattern).match(name)
+}
+
+// glob is a pattern split at its stars once, when a plan is applied, so
+// that matching it against each point does not split it again.
+type glob struct {
+	pattern string
+	parts   []string // nil for a pattern without a star
+}
+
+func compileGlob(pattern string) glob {
+	g := glob{pattern: pattern}
+	if strings.Contains(pattern, "*") {
+		g.parts = strings.Split(pattern, "*")
+	}
+	return g
+}
+
+// exact reports whether the pattern names one point.
+func (g glob) exact() bool { return g.parts == nil }
+
+// match reports whether name matches the pattern.
+func (g glob) match(name string) bool {
+	if g.parts == nil {
+		return g.pattern == name
+	}
+	parts := g.parts
 	if !strings.HasPrefix(name, parts[0]) {
 		return false
 	}

@@ -1,6 +1,9 @@
 package chaos
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Label is a key and value that travels with a call. Rules match labels
 // (Rule.Labels) and decide sticky rules on one (Rule.Sticky).
@@ -67,12 +70,51 @@ func matchLabels(ctx context.Context, extra, want []Label) bool {
 	return true
 }
 
-// allLabels returns ctx's labels followed by extra, in a new slice.
+// MaxLabelValue is the longest label value, in bytes, that the engine keeps
+// or reports: an [Event] carries at most the first MaxLabelValue bytes of
+// each value, copied, so that a huge value from a request header is not
+// kept alive by an events ring or an observer. Rules still match and
+// decide on the whole value.
+const MaxLabelValue = 256
+
+// MaxEventLabels is the most labels an [Event] carries; the newest are kept.
+const MaxEventLabels = 32
+
+// allLabels returns ctx's labels followed by extra, bounded for keeping:
+// at most MaxEventLabels of them, the newest, with values cut at
+// MaxLabelValue bytes. It copies only when something is cut or extra is
+// added.
 func allLabels(ctx context.Context, extra []Label) []Label {
 	ls := LabelsFrom(ctx)
-	if len(extra) == 0 {
+	if len(extra) == 0 && len(ls) <= MaxEventLabels && !anyLong(ls) {
 		return ls
 	}
-	out := make([]Label, 0, len(ls)+len(extra))
-	return append(append(out, ls...), extra...)
+	out := make([]Label, 0, min(len(ls)+len(extra), MaxEventLabels))
+	out = append(append(out, ls...), extra...)
+	if n := len(out); n > MaxEventLabels {
+		out = out[n-MaxEventLabels:]
+	}
+	for i, l := range out {
+		out[i] = Label{Key: cut(l.Key), Value: cut(l.Value)}
+	}
+	return out
+}
+
+// anyLong reports whether a key or value of ls is longer than MaxLabelValue.
+func anyLong(ls []Label) bool {
+	for _, l := range ls {
+		if len(l.Key) > MaxLabelValue || len(l.Value) > MaxLabelValue {
+			return true
+		}
+	}
+	return false
+}
+
+// cut returns s, or a copy of its first MaxLabelValue bytes when it is
+// longer, so that the result does not keep s's memory alive.
+func cut(s string) string {
+	if len(s) <= MaxLabelValue {
+		return s
+	}
+	return strings.Clone(s[:MaxLabelValue])
 }

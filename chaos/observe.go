@@ -2,9 +2,10 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/faultline-go/faultline/faults"
@@ -37,10 +38,15 @@ type Event struct {
 	DryRun bool
 }
 
-// Observer is told of every fault that fires. Observe runs on the call's
-// goroutine, before the fault is applied, with the call's context (so an
-// observer can reach the current span); it must be fast and safe for
-// concurrent use, and must not call back into the point.
+// Observer is told of every fault that fires. Observe runs before the
+// fault is applied, and the call waits for it, with the call's context (so
+// an observer can reach the current span). It must be fast, must not
+// block, must be safe for concurrent use, and must not call back into the
+// point. Unless every observer is an [InlineObserver], observers run on a
+// goroutine of their own so that the kill switch can release a call whose
+// observer blocks; it may then hear of a fire just after Disable returned,
+// which the call does not inject. A panic in an observer is recovered,
+// counted and logged once, and never reaches the call.
 type Observer interface {
 	Observe(ctx context.Context, ev Event)
 }
@@ -50,6 +56,23 @@ type ObserverFunc func(ctx context.Context, ev Event)
 
 // Observe calls f(ctx, ev).
 func (f ObserverFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
+
+// InlineObserver is an [Observer] that promises never to block: it only
+// records, into memory it owns or a span. The engine calls an inline
+// observer on the call's own goroutine, which costs no allocation; any
+// other observer runs on a goroutine of its own, so that the kill switch
+// can release a call whose observer blocks.
+type InlineObserver interface {
+	Observer
+	// NeverBlocks marks the observer as inline; it is never called.
+	NeverBlocks()
+}
+
+// observerSet is the immutable list of observers, published whole.
+type observerSet struct {
+	list   []Observer
+	inline bool // every observer is an InlineObserver
+}
 
 // AddObserver adds o to the observers told of every fault that fires, and
 // returns a function that removes it.
@@ -65,16 +88,12 @@ func (e *Engine) AddObserver(o Observer) (remove func()) {
 			return
 		}
 		var obs []Observer
-		for _, x := range *old {
+		for _, x := range old.list {
 			if w, ok := x.(*observerID); !ok || w != id {
 				obs = append(obs, x)
 			}
 		}
-		if len(obs) == 0 {
-			e.observers.Store(nil)
-		} else {
-			e.observers.Store(&obs)
-		}
+		e.storeObservers(obs)
 	}
 }
 
@@ -87,11 +106,25 @@ func (e *Engine) addObserver(o Observer) *observerID {
 	id := &observerID{o}
 	var obs []Observer
 	if old := e.observers.Load(); old != nil {
-		obs = slices.Clone(*old)
+		obs = slices.Clone(old.list)
 	}
-	obs = append(obs, id)
-	e.observers.Store(&obs)
+	e.storeObservers(append(obs, id))
 	return id
+}
+
+// storeObservers publishes obs, or no set when it is empty.
+func (e *Engine) storeObservers(obs []Observer) {
+	if len(obs) == 0 {
+		e.observers.Store(nil)
+		return
+	}
+	set := &observerSet{list: obs, inline: true}
+	for _, o := range obs {
+		if _, ok := o.(*observerID).Observer.(InlineObserver); !ok {
+			set.inline = false
+		}
+	}
+	e.observers.Store(set)
 }
 
 // PointStats counts what happened at one point.
@@ -134,51 +167,107 @@ type Stats struct {
 	// Rules holds every rule of the active plan ([Engine.Plan]), in plan
 	// order: none while the kill switch is thrown.
 	Rules []RuleStats `json:"rules"`
+	// ObserverPanics counts the panics recovered from observers.
+	ObserverPanics uint64 `json:"observer_panics,omitempty"`
 }
 
 // Stats returns a snapshot of the counters of every point and of every rule
 // of the active plan. Counters move while it reads them, so the snapshot
-// is consistent per counter, not across them.
+// is consistent per counter, not across them. It takes no engine lock, so
+// it never holds up calls, Apply or the kill switch.
 func (e *Engine) Stats() Stats {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var s Stats
-	rules := e.active.Plan.Rules
-	if e.killed.Load() {
-		rules = nil
+	s := Stats{ObserverPanics: e.obsPanics.Load()}
+	var rules []Rule
+	if a := e.active.Load(); a != nil && !e.killed.Load() {
+		rules = a.Plan.Rules
 	}
 	s.Rules = make([]RuleStats, len(rules))
 	for i, r := range rules {
 		s.Rules[i] = RuleStats{Rule: i, Point: r.Point}
 	}
 	e.points.Range(func(_, v any) bool {
-		p := v.(*Point)
-		ps := PointStats{Point: p.name, DryRun: p.dry.Load()}
-		ps.Evaluations = p.evals.Load()
-		for k := range p.fired {
-			if n := p.fired[k].Load(); n > 0 {
-				if ps.ByKind == nil {
-					ps.ByKind = make(map[faults.Kind]uint64)
-				}
-				ps.ByKind[faults.Kind(k)] = n
-				ps.Fired += n
-			}
-		}
-		if b := p.loadBinding(); b != nil {
-			ps.Armed = true
-			n := ps.Evaluations - b.base
-			for i := range b.rules {
-				r := &b.rules[i]
-				if idx := r.c.index; idx < len(s.Rules) {
-					s.Rules[idx].Points++
-					s.Rules[idx].Evaluations += n
-					s.Rules[idx].Fired += r.fired.Load()
-				}
-			}
-		}
-		s.Points = append(s.Points, ps)
+		s.Points = append(s.Points, v.(*Point).stats(s.Rules))
 		return true
 	})
-	sort.Slice(s.Points, func(i, j int) bool { return s.Points[i].Point < s.Points[j].Point })
+	slices.SortFunc(s.Points, func(a, b PointStats) int { return strings.Compare(a.Point, b.Point) })
 	return s
+}
+
+// stats returns the point's counters, and adds its share to the counters
+// of the rules that name it.
+func (p *Point) stats(rules []RuleStats) PointStats {
+	ps := PointStats{Point: p.name, DryRun: p.dry.Load(), Evaluations: p.evals.Load()}
+	for k := range p.fired {
+		if n := p.fired[k].Load(); n > 0 {
+			if ps.ByKind == nil {
+				ps.ByKind = make(map[faults.Kind]uint64)
+			}
+			ps.ByKind[faults.Kind(k)] = n
+			ps.Fired += n
+		}
+	}
+	b := p.loadBinding()
+	if b == nil || p.eng.killed.Load() {
+		return ps
+	}
+	ps.Armed = true
+	n := ps.Evaluations - b.base
+	for i := range b.rules {
+		r := &b.rules[i]
+		if idx := r.c.index; idx < len(rules) {
+			rules[idx].Points++
+			rules[idx].Evaluations += n
+			rules[idx].Fired += r.fired.Load()
+		}
+	}
+	return ps
+}
+
+// notify tells every observer of ev. Inline observers run on the call's
+// goroutine; otherwise the observers run on a goroutine of their own, which
+// the call waits for unless the kill switch is thrown first, so that an
+// observer that blocks cannot hold a call past Disable. An observer that
+// panics is recovered, counted ([Stats].ObserverPanics) and logged once;
+// the call goes on.
+func (e *Engine) notify(ctx context.Context, set *observerSet, ev Event) {
+	if set.inline {
+		for _, o := range set.list {
+			e.observe(ctx, o, &ev)
+		}
+		return
+	}
+	e.notifyAsync(ctx, set, ev)
+}
+
+// notifyAsync runs the observers on a goroutine of their own. It is apart
+// from notify so that the event escapes to the heap only on this path.
+func (e *Engine) notifyAsync(ctx context.Context, set *observerSet, ev Event) {
+	kill := e.signal().ch
+	if e.killed.Load() {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, o := range set.list {
+			e.observe(ctx, o, &ev)
+		}
+	}()
+	select {
+	case <-done:
+	case <-kill:
+	}
+}
+
+// observe calls o, recovering a panic.
+func (e *Engine) observe(ctx context.Context, o Observer, ev *Event) {
+	defer func() {
+		if v := recover(); v != nil {
+			e.obsPanics.Add(1)
+			if e.obsLogged.CompareAndSwap(false, true) {
+				e.log().Error("faultline: an observer panicked; further panics are counted, not logged", "point", ev.Point, "panic", fmt.Sprint(v))
+			}
+		}
+	}()
+	o.Observe(ctx, *ev)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/internal/lex"
 )
 
 // Plan is a versioned list of rules: the faults an engine switches on. The
@@ -70,9 +71,37 @@ type Rule struct {
 	// rate 10%. Empty means a fresh decision per call.
 	Sticky string
 	// Instances is the share in [0,1] of engine instances (by the instance
-	// id, see [WithInstance]) on which the rule applies. 0 means all.
+	// id, see [WithInstance]) on which the rule applies. The zero value
+	// means all instances (the default); -1 means none, which is how a rule
+	// is kept in a plan but switched off everywhere. Other negative values
+	// are invalid. The text form writes -1 as "instances=0%", and JSON as
+	// "instances": 0; a rule that leaves the option out applies everywhere.
 	Instances float64
 }
+
+// The limits every plan reader holds to, so that a plan from a file, a
+// flag or an HTTP body cannot make a parser or the engine do unbounded
+// work.
+const (
+	// MaxPlanRules is the most rules a plan may hold. [Plan.Validate]
+	// refuses a plan with more, and the parsers stop reading at the rule
+	// after the last one allowed. A [Policy] may set a lower limit.
+	MaxPlanRules = 1000
+	// MaxPlanSize is the largest plan document, in bytes, that
+	// [ParsePlan], [ParsePlanJSON], [DecodePlan] and [Plan.UnmarshalJSON]
+	// read. A larger one is refused before any of it is parsed.
+	MaxPlanSize = 1 << 20
+)
+
+// maxProblems is the most problems a [PlanError] keeps, and
+// maxErrorProblems the most its Error text lists.
+const (
+	maxProblems      = 100
+	maxErrorProblems = 32
+)
+
+// excerptLen is how much of a long value a problem message quotes.
+const excerptLen = 64
 
 // Problem is one thing wrong with a plan: where it is, and what.
 type Problem struct {
@@ -101,21 +130,33 @@ var (
 	ErrRefused = errors.New("chaos: plan refused by policy")
 )
 
-// PlanError lists every problem with a plan. It matches [ErrInvalidPlan]
+// PlanError lists the problems with a plan. It matches [ErrInvalidPlan]
 // or [ErrRefused] with errors.Is.
+//
+// However broken the plan, the error stays small: Problems keeps the first
+// 100 problems found and More counts the rest, and the text lists at most
+// 32. A reader stops at the first rule past [MaxPlanRules], so a plan that
+// long reports the problems of its first MaxPlanRules rules.
 type PlanError struct {
 	// Err is ErrInvalidPlan or ErrRefused.
 	Err error
-	// Problems lists every problem found, in plan order.
+	// Problems lists the problems found, at most 100: first those with the
+	// plan as a whole (Path "" or "rules"), then the others in plan order.
 	Problems []Problem
+	// More counts the problems found but not kept in Problems. Zero means
+	// Problems lists them all.
+	More int
 }
 
-// Error returns the sentinel's text followed by each problem, separated by
-// "; ".
+// Error returns the sentinel's text followed by the first 32 problems,
+// separated by "; ", and then "; and N more problems" if there are more.
 func (e *PlanError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Err.Error())
 	for i, p := range e.Problems {
+		if i == maxErrorProblems {
+			break
+		}
 		if i == 0 {
 			b.WriteString(": ")
 		} else {
@@ -123,27 +164,109 @@ func (e *PlanError) Error() string {
 		}
 		b.WriteString(p.String())
 	}
+	switch more := max(len(e.Problems)-maxErrorProblems, 0) + max(e.More, 0); more {
+	case 0:
+	case 1:
+		b.WriteString("; and 1 more problem")
+	default:
+		fmt.Fprintf(&b, "; and %d more problems", more)
+	}
 	return b.String()
+}
+
+// newPlanError returns a PlanError for err listing probs: it keeps the
+// first maxProblems and counts the rest in More. Problems with the plan as
+// a whole should come first in probs, so that they are kept.
+func newPlanError(err error, probs []Problem) *PlanError {
+	var l problemList
+	l.add(probs...)
+	return l.err(err)
+}
+
+// problemList collects problems, keeping the first maxProblems and
+// counting the rest.
+type problemList struct {
+	probs []Problem
+	more  int
+}
+
+// add appends probs, as far as there is room.
+func (l *problemList) add(probs ...Problem) {
+	n := min(len(probs), maxProblems-len(l.probs))
+	l.probs = append(l.probs, probs[:n]...)
+	l.more += len(probs) - n
+}
+
+// addFirst puts p, a problem with the plan as a whole, before the others,
+// making room for it if the list is full.
+func (l *problemList) addFirst(p Problem) {
+	if len(l.probs) == maxProblems {
+		l.probs = l.probs[:maxProblems-1]
+		l.more++
+	}
+	l.probs = slices.Insert(l.probs, 0, p)
+}
+
+// full reports whether the list keeps no more problems: those added now
+// are only counted.
+func (l *problemList) full() bool { return len(l.probs) == maxProblems }
+
+// len returns how many problems were added, kept or not.
+func (l *problemList) len() int { return len(l.probs) + l.more }
+
+// err returns nil for an empty list, and a *PlanError matching sentinel
+// otherwise.
+func (l *problemList) err(sentinel error) *PlanError {
+	if l.len() == 0 {
+		return nil
+	}
+	return &PlanError{Err: sentinel, Problems: l.probs, More: l.more}
 }
 
 // Unwrap returns the sentinel.
 func (e *PlanError) Unwrap() error { return e.Err }
 
-// Validate checks every rule of the plan and returns a [*PlanError]
-// listing every problem, or nil.
+// Validate checks the plan and returns a [*PlanError] listing its
+// problems, or nil. A plan with more than [MaxPlanRules] rules is refused,
+// and only its first MaxPlanRules rules are checked.
 func (p Plan) Validate() error {
-	if probs := p.problems(); len(probs) > 0 {
-		return &PlanError{Err: ErrInvalidPlan, Problems: probs}
+	var l problemList
+	rules := p.Rules
+	if len(rules) > MaxPlanRules {
+		l.add(tooManyRules(len(rules)))
+		rules = rules[:MaxPlanRules]
+	}
+	for i, r := range rules {
+		l.add(r.problems(i)...)
+	}
+	if err := l.err(ErrInvalidPlan); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (p Plan) problems() []Problem {
-	var probs []Problem
-	for i, r := range p.Rules {
-		probs = append(probs, r.problems(i)...)
+// tooManyRules is the problem of a plan with n rules, more than
+// MaxPlanRules; n < 0 means a count the reader stopped making.
+func tooManyRules(n int) Problem {
+	if n < 0 {
+		return Problem{Path: "rules", Message: fmt.Sprintf("more than the limit of %d rules", MaxPlanRules)}
 	}
-	return probs
+	return Problem{Path: "rules", Message: fmt.Sprintf("%d rules exceed the limit of %d", n, MaxPlanRules)}
+}
+
+// tooLarge is the problem of a plan document of n bytes, more than
+// MaxPlanSize.
+func tooLarge(n int) Problem {
+	return Problem{Message: fmt.Sprintf("the plan is %d bytes, more than the limit of %d", n, MaxPlanSize)}
+}
+
+// shareProblem returns what is wrong with v as a rate or a share, or ""
+// when it is in [0,1].
+func shareProblem(v float64) string {
+	if math.IsNaN(v) || v < 0 || v > 1 {
+		return fmt.Sprintf("%v is outside [0,1]", v)
+	}
+	return ""
 }
 
 // problems lists what is wrong with the rule at index i of a plan.
@@ -156,14 +279,14 @@ func (r Rule) problems(i int) []Problem {
 	case r.Point == "":
 		at("point", "is empty")
 	case strings.ContainsFunc(r.Point, func(c rune) bool { return c < ' ' || c == 0x7f }):
-		at("point", "%q holds a control character", r.Point)
+		at("point", "%s holds a control character", lex.Excerpt(r.Point, excerptLen))
 	}
 	if err := r.Fault.Validate(); err != nil {
 		field, msg, _ := strings.Cut(err.Error(), ": ")
 		at("fault."+field, "%s", msg)
 	}
-	if math.IsNaN(r.Rate) || r.Rate < 0 || r.Rate > 1 {
-		at("rate", "%v is outside [0,1]", r.Rate)
+	if msg := shareProblem(r.Rate); msg != "" {
+		at("rate", "%s", msg)
 	}
 	if r.Times < 0 {
 		at("times", "%d is negative", r.Times)
@@ -180,8 +303,13 @@ func (r Rule) problems(i int) []Problem {
 	if y := r.Until.UTC().Year(); !r.Until.IsZero() && (y < 0 || y > 9999) {
 		at("until", "year %d is outside [0,9999]", y)
 	}
-	if math.IsNaN(r.Instances) || r.Instances < 0 || r.Instances > 1 {
-		at("instances", "%v is outside [0,1]", r.Instances)
+	switch {
+	case r.Instances < 0 && r.Instances != -1:
+		at("instances", "%v is outside [0,1] and is not -1 (no instance)", r.Instances)
+	case r.Instances != -1:
+		if msg := shareProblem(r.Instances); msg != "" {
+			at("instances", "%s", msg)
+		}
 	}
 	if _, ok := r.Labels[""]; ok {
 		at("labels", "a label key is empty")

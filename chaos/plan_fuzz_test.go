@@ -18,6 +18,8 @@ var planSeeds = []string{
 	"worker=panic(oops);queue=hang;blob=corrupt",
 	`a=error("x;y",503)[label."odd key"="v,1"]`,
 	"a=150%error", "a=error[after=x]", "=abort", `"a=error`, "a=error[", ";;", "",
+	"a=hang(30s)[instances=0%];b=hang;c=hang(0s)", "a=error[instances=0.0%]", "a=hang()", "a=hang(-1s)",
+	"a=status(100)", "a=error(x,199)", "a=error;b=delay(1s;c=abort", "a=error;b=abort];c=abort",
 }
 
 // FuzzParsePlanText checks that ParsePlan never panics, reports every
@@ -79,6 +81,14 @@ func FuzzParsePlanJSON(f *testing.F) {
 		`{"rules":[{"point":"a","fault":"abort"}]} trailing`,
 		`{"rules":[{"point":"a","fault":"abort","until":"0000-01-01T00:00:00+01:00"}]}`,
 		`[]`, `{`, `null`,
+		`{"rules":[{"point":"a","fault":{"kind":"hang","delay":"30s"},"instances":0}]}`,
+		`{"rules":[{"point":"a","fault":"abort","rate":0.1,"rate":1}]}`,
+		`{"rules":[{"point":"a","fault":"abort","rate":0.1,"Rate":1}]}`,
+		`{"rules":[{"point":"a","fault":"abort","times":null}]}`,
+		`{"rules":[{"point":"a","fault":{"kind":"status","code":null}}]}`,
+		`{"rules":[{"point":"a","fault":"abort","labels":{"k":"1","k":"2","K":"3"}}]}`,
+		`{"rules":[{"point":"a","fault":"abort","x":[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]}]}`,
+		`{"rules":[{"point":"a","point":"b"}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/faultline-go/faultline/faults"
 )
@@ -26,7 +28,7 @@ type ruleJSON struct {
 	Until     *time.Time        `json:"until,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	Sticky    string            `json:"sticky,omitempty"`
-	Instances float64           `json:"instances,omitempty"`
+	Instances *float64          `json:"instances,omitempty"`
 }
 
 type planJSON struct {
@@ -39,10 +41,17 @@ type planJSON struct {
 //	{"point":"db.query","fault":{"kind":"error","message":"timeout"},"rate":0.1,"times":3}
 //
 // Zero fields are left out, except the rate, which is always written.
+// Instances -1 (no instance) is written "instances": 0.
 func (r Rule) MarshalJSON() ([]byte, error) {
 	rate := r.Rate
 	j := ruleJSON{Point: r.Point, Fault: r.Fault, Rate: &rate, Times: r.Times, After: r.After,
-		Every: r.Every, Labels: r.Labels, Sticky: r.Sticky, Instances: r.Instances}
+		Every: r.Every, Labels: r.Labels, Sticky: r.Sticky}
+	switch inst := r.Instances; {
+	case inst > 0 || math.IsNaN(inst):
+		j.Instances = &inst
+	case inst < 0:
+		j.Instances = new(float64)
+	}
 	if r.TTL != 0 {
 		j.TTL = r.TTL.String()
 	}
@@ -55,7 +64,10 @@ func (r Rule) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes what [Rule.MarshalJSON] writes. A missing rate
 // means 1, and the fault may also be a string in the text form ("error(timeout)").
-// Unknown fields are an error.
+// A missing instances means all instances (Instances 0), and
+// "instances": 0 none (Instances -1). Unknown fields are an error.
+// Duplicate keys and nulls are refused by [ParsePlanJSON] and
+// [Plan.UnmarshalJSON], not here.
 func (r *Rule) UnmarshalJSON(b []byte) error {
 	var j ruleJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -64,9 +76,15 @@ func (r *Rule) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	v := Rule{Point: j.Point, Fault: j.Fault, Rate: 1, Times: j.Times, After: j.After,
-		Every: j.Every, Labels: j.Labels, Sticky: j.Sticky, Instances: j.Instances}
+		Every: j.Every, Labels: j.Labels, Sticky: j.Sticky}
 	if j.Rate != nil {
 		v.Rate = *j.Rate
+	}
+	if j.Instances != nil {
+		v.Instances = *j.Instances
+		if v.Instances == 0 {
+			v.Instances = -1 // present and 0: no instance
+		}
 	}
 	if j.TTL != "" {
 		d, err := time.ParseDuration(j.TTL)
@@ -92,8 +110,17 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes what [Plan.MarshalJSON] writes. Unknown fields are
-// an error. It does not validate: [ParsePlanJSON] does.
+// an error. Like [ParsePlanJSON] it refuses a document larger than
+// [MaxPlanSize], more than [MaxPlanRules] rules, duplicate keys, keys that
+// differ only in case and null numbers, with a [*PlanError]. It does not
+// validate the rules: [ParsePlanJSON] does.
 func (p *Plan) UnmarshalJSON(b []byte) error {
+	if len(b) > MaxPlanSize {
+		return newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
+	}
+	if err := checkPlanJSON(b); err != nil {
+		return err
+	}
 	var j planJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -104,20 +131,36 @@ func (p *Plan) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParsePlanJSON decodes a plan from one JSON document and validates it. A
-// malformed document fails with the decoder's error, wrapped; a plan with
+// ParsePlanJSON decodes a plan from one JSON document and validates it.
+//
+// It is stricter than encoding/json: it refuses a key given twice
+// ("rules[1].rate: duplicate key"), two keys of a plan, rule or fault that
+// differ only in case (`rules[0]: keys "rate" and "Rate" differ only in
+// case`), and null where a number belongs ("rules[2].times: null is not a
+// number"), listing each with its place. A document larger than
+// [MaxPlanSize] bytes is refused unread, and reading stops at the rule
+// after the [MaxPlanRules]th.
+//
+// A malformed document fails with the decoder's error, wrapped; a plan with
 // problems fails as [Plan.Validate] does, listing every problem. Either
-// error matches [ErrInvalidPlan].
+// error is a [*PlanError] matching [ErrInvalidPlan].
 func ParsePlanJSON(b []byte) (Plan, error) {
-	var p Plan
+	if len(b) > MaxPlanSize {
+		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
+	}
+	if err := checkPlanJSON(b); err != nil {
+		return Plan{}, err
+	}
+	var j planJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: jsonMessage(err)}}}
+	if err := dec.Decode(&j); err != nil {
+		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{{Message: jsonMessage(err)}})
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: "json: data after the plan"}}}
+		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{{Message: "json: data after the plan"}})
 	}
+	p := Plan(j)
 	if err := p.Validate(); err != nil {
 		return Plan{}, err
 	}
@@ -127,8 +170,12 @@ func ParsePlanJSON(b []byte) (Plan, error) {
 // DecodePlan reads a plan in either form: JSON when the first character
 // that is not a space is '{', the text form of [ParsePlan] otherwise. It is
 // what the plan sources use, so that a file, a variable or a flag may hold
-// either.
+// either. A document larger than [MaxPlanSize] bytes, spaces included, is
+// refused unread.
 func DecodePlan(b []byte) (Plan, error) {
+	if len(b) > MaxPlanSize {
+		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
+	}
 	t := bytes.TrimSpace(b)
 	if len(t) > 0 && t[0] == '{' {
 		return ParsePlanJSON(t)
@@ -146,9 +193,25 @@ func jsonMessage(err error) string {
 		if field == "" {
 			field = "plan"
 		}
-		return fmt.Sprintf("json: %s: want %s, not %s", field, jsonType(te.Type), te.Value)
+		return cutMessage(fmt.Sprintf("json: %s: want %s, not %s", field, jsonType(te.Type), te.Value))
 	}
-	return "json: " + strings.TrimPrefix(err.Error(), "json: ")
+	return cutMessage("json: " + strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// maxMessage is the longest message of a decoding error a problem keeps.
+const maxMessage = 256
+
+// cutMessage cuts msg, which may quote a long key or value, to maxMessage
+// bytes, at a rune boundary.
+func cutMessage(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	n := maxMessage
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return msg[:n] + "..."
 }
 
 // jsonType names the JSON type that decodes into t.

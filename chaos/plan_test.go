@@ -2,7 +2,9 @@ package chaos_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +37,18 @@ func TestPlanValidate(t *testing.T) {
 		{"until too late", with(func(r *chaos.Rule) { r.Until = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }),
 			[]string{"rules[1].until: year 10000 is outside [0,9999]"}},
 		{"instances", with(func(r *chaos.Rule) { r.Instances = 1.5 }), []string{"rules[1].instances: 1.5 is outside [0,1]"}},
+		{"instances NaN", with(func(r *chaos.Rule) { r.Instances = math.NaN() }), []string{"rules[1].instances: NaN is outside [0,1]"}},
+		{"instances -1 is no instance", with(func(r *chaos.Rule) { r.Instances = -1 }), nil},
+		{"instances 1", with(func(r *chaos.Rule) { r.Instances = 1 }), nil},
+		{"instances negative but not -1", with(func(r *chaos.Rule) { r.Instances = -0.5 }),
+			[]string{"rules[1].instances: -0.5 is outside [0,1] and is not -1 (no instance)"}},
+		{"hang with a bound", with(func(r *chaos.Rule) { r.Fault = faults.HangFor(time.Second) }), nil},
+		{"status below 200", with(func(r *chaos.Rule) { r.Fault = faults.Status(100, "") }),
+			[]string{"rules[1].fault.code: 100 is not an HTTP status in [200,999]"}},
+		{"long point is cut", with(func(r *chaos.Rule) { r.Point = strings.Repeat("x", 100) + "\n" }),
+			[]string{`rules[1].point: "` + strings.Repeat("x", 64) + `"... holds a control character`}},
 		{"empty label key", with(func(r *chaos.Rule) { r.Labels = map[string]string{"": "x"} }), []string{"rules[1].labels: a label key is empty"}},
-		{"fault field", with(func(r *chaos.Rule) { r.Fault = faults.Status(42, "") }), []string{"rules[1].fault.code: 42 is not an HTTP status"}},
+		{"fault field", with(func(r *chaos.Rule) { r.Fault = faults.Status(42, "") }), []string{"rules[1].fault.code: 42 is not an HTTP status in [200,999]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +77,63 @@ func TestPlanValidate(t *testing.T) {
 	}
 }
 
+// TestPlanValidateLimits: a plan of more than MaxPlanRules rules is
+// refused, and a plan with thousands of problems gives a short error that
+// still counts them all.
+func TestPlanValidateLimits(t *testing.T) {
+	ok := chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 1}
+	bad := chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 2, Times: -1} // two problems
+	tests := []struct {
+		name      string
+		rules     []chaos.Rule
+		wantFirst string // Problems[0]; "" means valid
+		wantKept  int
+		wantMore  int
+		wantTail  string // how Error() ends
+	}{
+		{"MaxPlanRules rules", slices.Repeat([]chaos.Rule{ok}, chaos.MaxPlanRules), "", 0, 0, ""},
+		{"one rule too many", slices.Repeat([]chaos.Rule{ok}, chaos.MaxPlanRules+1),
+			"rules: 1001 rules exceed the limit of 1000", 1, 0, "rules: 1001 rules exceed the limit of 1000"},
+		{"10000 rules", slices.Repeat([]chaos.Rule{ok}, 10000),
+			"rules: 10000 rules exceed the limit of 1000", 1, 0, "rules: 10000 rules exceed the limit of 1000"},
+		{"10000 bad rules", slices.Repeat([]chaos.Rule{bad}, 10000),
+			// 1 limit problem + 2 problems in each of the first 1000 rules checked
+			"rules: 10000 rules exceed the limit of 1000", 100, 1901, "; and 1969 more problems"},
+		{"60 bad rules", slices.Repeat([]chaos.Rule{bad}, 60), "rules[0].rate: 2 is outside [0,1]", 100, 20, "; and 88 more problems"},
+		{"16 bad rules", slices.Repeat([]chaos.Rule{bad}, 16), "rules[0].rate: 2 is outside [0,1]", 32, 0, "rules[15].times: -1 is negative"},
+		{"33 problems", append(slices.Repeat([]chaos.Rule{bad}, 16), chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 3}),
+			"rules[0].rate: 2 is outside [0,1]", 33, 0, "rules[15].times: -1 is negative; and 1 more problem"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := chaos.Plan{Rules: tt.rules}.Validate()
+			if tt.wantFirst == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v", err)
+				}
+				return
+			}
+			var pe *chaos.PlanError
+			if !errors.As(err, &pe) || !errors.Is(err, chaos.ErrInvalidPlan) {
+				t.Fatalf("Validate() = %v, want a *PlanError matching ErrInvalidPlan", err)
+			}
+			if got := pe.Problems[0].String(); got != tt.wantFirst {
+				t.Errorf("first problem %q, want %q", got, tt.wantFirst)
+			}
+			if len(pe.Problems) != tt.wantKept || pe.More != tt.wantMore {
+				t.Errorf("%d problems kept and %d more, want %d and %d", len(pe.Problems), pe.More, tt.wantKept, tt.wantMore)
+			}
+			msg := err.Error()
+			if !strings.HasSuffix(msg, tt.wantTail) {
+				t.Errorf("Error() ends %q, want %q", msg[max(len(msg)-80, 0):], tt.wantTail)
+			}
+			if n := strings.Count(msg, "; "); n > 32 {
+				t.Errorf("Error() lists %d problems, want at most 33 parts", n+1)
+			}
+		})
+	}
+}
+
 func TestPlanErrorFormat(t *testing.T) {
 	err := &chaos.PlanError{Err: chaos.ErrRefused, Problems: []chaos.Problem{{Message: "whole plan"}, {Path: "rules[0].rate", Message: "too high"}}}
 	if want := "chaos: plan refused by policy: whole plan; rules[0].rate: too high"; err.Error() != want {
@@ -75,6 +144,18 @@ func TestPlanErrorFormat(t *testing.T) {
 	}
 	if got := (&chaos.PlanError{Err: chaos.ErrInvalidPlan}).Error(); got != "chaos: invalid plan" {
 		t.Errorf("Error() without problems = %q", got)
+	}
+	many := &chaos.PlanError{Err: chaos.ErrInvalidPlan, More: 7}
+	for i := range 40 {
+		many.Problems = append(many.Problems, chaos.Problem{Path: fmt.Sprintf("rules[%d].rate", i), Message: "bad"})
+	}
+	want := "chaos: invalid plan: rules[0].rate: bad"
+	for i := 1; i < 32; i++ {
+		want += fmt.Sprintf("; rules[%d].rate: bad", i)
+	}
+	want += "; and 15 more problems" // 8 not listed and 7 not kept
+	if got := many.Error(); got != want {
+		t.Errorf("Error() of 47 problems\n got %q\nwant %q", got, want)
 	}
 }
 
@@ -108,6 +189,44 @@ func TestPlanEqual(t *testing.T) {
 			}
 			if got := tt.b.Equal(tt.a); got != tt.want {
 				t.Errorf("b.Equal(a) = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkParsePlanLimits measures how fast the readers refuse documents
+// at and past the limits: each refusal stops early, so none of these
+// should take more than a few milliseconds or allocate more than a few
+// hundred kilobytes. The baseline parses a small valid plan.
+func BenchmarkParsePlanLimits(b *testing.B) {
+	jsonRules := func(n int) []byte {
+		return []byte(`{"rules":[` + strings.Repeat(`{"point":"a","fault":"abort"},`, n-1) + `{"point":"a","fault":"abort"}]}`)
+	}
+	benchmarks := []struct {
+		name  string
+		parse func([]byte) (chaos.Plan, error)
+		in    []byte
+		valid bool
+	}{
+		{"baseline/text-10-rules", chaos.DecodePlan, []byte(strings.Repeat("a=10%error(x)[after=1];", 10)), true},
+		{"baseline/json-10-rules", chaos.DecodePlan, jsonRules(10), true},
+		{"text/1MiB-of-semicolons", chaos.DecodePlan, []byte(strings.Repeat(";", chaos.MaxPlanSize)), false},
+		{"text/10000-rules", chaos.DecodePlan, []byte(strings.Repeat("a=abort;", 10000)), false},
+		{"text/over-MaxPlanSize", chaos.DecodePlan, []byte(strings.Repeat("a=abort;", chaos.MaxPlanSize/8+1)), false},
+		{"text/1MiB-unbalanced", chaos.DecodePlan, []byte("a=error(" + strings.Repeat("x;", chaos.MaxPlanSize/2-8)), false},
+		{"json/10000-rules", chaos.DecodePlan, jsonRules(10000), false},
+		{"json/1MiB-of-brackets", chaos.ParsePlanJSON, []byte(strings.Repeat("[", chaos.MaxPlanSize)), false},
+		{"json/1MiB-of-duplicates", chaos.DecodePlan, []byte(`{"rules":[{"point":"a","fault":"abort"` +
+			strings.Repeat(`,"times":1`, (chaos.MaxPlanSize-64)/10) + `}]}`), false},
+	}
+	for _, bm := range benchmarks {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bm.in)))
+			for b.Loop() {
+				if _, err := bm.parse(bm.in); (err == nil) != bm.valid {
+					b.Fatalf("parse: %v", err)
+				}
 			}
 		})
 	}

@@ -38,7 +38,7 @@ const optSpecial = "=;[](){},"
 //	fault    = "delay(" duration [ "," duration ] ")"
 //	         | "error" [ "(" value [ "," status ] ")" ]
 //	         | "panic" [ "(" value ")" ]
-//	         | "hang"
+//	         | "hang" [ "(" duration ")" ]
 //	         | "status(" status [ "," value ] ")"
 //	         | "abort" | "badconn" | "corrupt" .
 //	option   = "after=" count | "every=" count | "ttl=" duration
@@ -51,44 +51,77 @@ const optSpecial = "=;[](){},"
 //	quoted   = Go double-quoted string .
 //
 // A rule without a percent fires on every eligible call (rate 1); without
-// a count it has no cap. A bare point holds none of = ; [ ] , % " ' or
+// a count it has no cap. A hang without a duration is bounded by the
+// engine (see [faults.Fault.HangLimit]). Without an instances option a
+// rule applies on every instance; "instances=0%" applies it on none
+// (Rule.Instances -1). A bare point holds none of = ; [ ] , % " ' or
 // space; quote any other. The plan's version is not part of the text form.
 //
 // ParsePlan reports every malformed rule, each with its place
 // ("rules[1]: …"), as a [*PlanError] matching [ErrInvalidPlan]; it also
-// validates the result as [Plan.Validate] does. [Plan.String] writes the
-// form back, and ParsePlan(p.String()) equals p for every valid p.
+// validates the result as [Plan.Validate] does. An unterminated quote or
+// an unbalanced bracket is reported with its rule, its byte offset in s
+// and the text there; the rules after it cannot be told apart and are not
+// read. A text longer than [MaxPlanSize] bytes is refused unread, and
+// reading stops at the rule after the [MaxPlanRules]th. [Plan.String]
+// writes the form back, and ParsePlan(p.String()) equals p for every
+// valid p.
 func ParsePlan(s string) (Plan, error) {
-	var p Plan
-	var probs []Problem
-	parts, err := lex.Split(s, ';')
-	if err != nil {
-		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: []Problem{{Message: err.Error()}}}
+	if len(s) > MaxPlanSize {
+		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(s))})
 	}
-	for i, part := range parts {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			if i == len(parts)-1 && i > 0 || len(parts) == 1 {
-				continue
+	var p Plan
+	var probs problemList
+	for i, start := 0, 0; start <= len(s); i++ {
+		// Paths count the rules as written, so that a problem after an
+		// empty rule still points at its own rule.
+		at := fmt.Sprintf("rules[%d]", i)
+		n, err := lex.Index(s[start:], ';')
+		if err != nil {
+			var se *lex.SyntaxError
+			if errors.As(err, &se) {
+				off := start + se.Offset
+				err = fmt.Errorf("%s at byte %d, near %s", se.Msg, off, lex.Excerpt(s[off:], nearLen))
 			}
-			// Paths count the rules as written, so that a problem after an
-			// empty rule still points at its own rule.
-			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", i), Message: "empty rule"})
+			probs.add(Problem{Path: at, Message: err.Error()})
+			break
+		}
+		last := n < 0
+		if last {
+			n = len(s) - start
+		}
+		part := strings.TrimSpace(s[start : start+n])
+		start += n + 1
+		if part == "" && last {
+			break // a trailing ';', or a blank plan
+		}
+		if i == MaxPlanRules {
+			probs.addFirst(tooManyRules(-1))
+			break
+		}
+		if part == "" {
+			probs.add(Problem{Path: at, Message: "empty rule"})
 			continue
 		}
 		r, err := parseRule(part)
 		if err != nil {
-			probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d]", i), Message: err.Error()})
+			probs.add(Problem{Path: at, Message: err.Error()})
 		} else {
-			probs = append(probs, r.problems(i)...)
+			probs.add(r.problems(i)...)
 		}
-		p.Rules = append(p.Rules, r)
+		if probs.len() == 0 {
+			p.Rules = append(p.Rules, r)
+		}
 	}
-	if len(probs) > 0 {
-		return Plan{}, &PlanError{Err: ErrInvalidPlan, Problems: probs}
+	if err := probs.err(ErrInvalidPlan); err != nil {
+		return Plan{}, err
 	}
 	return p, nil
 }
+
+// nearLen is how much text an error about a quote or a bracket quotes from
+// where the problem is.
+const nearLen = 24
 
 // MustParsePlan is like [ParsePlan] but panics if s does not parse. It is
 // for plans written in code and tests.
@@ -112,17 +145,17 @@ func parseRule(s string) (Rule, error) {
 		r.Point, _ = strconv.Unquote(q)
 		rest = strings.TrimSpace(s[len(q):])
 		if !strings.HasPrefix(rest, "=") {
-			return r, fmt.Errorf("want = after the point %s", q)
+			return r, fmt.Errorf("want = after the point %s", lex.Excerpt(r.Point, excerptLen))
 		}
 		rest = rest[1:]
 	} else {
 		point, after, ok := strings.Cut(s, "=")
 		if !ok {
-			return r, fmt.Errorf("%q has no =, as in point=error", s)
+			return r, fmt.Errorf("%s has no =, as in point=error", lex.Excerpt(s, excerptLen))
 		}
 		r.Point, rest = strings.TrimSpace(point), after
 		if strings.ContainsAny(r.Point, pointSpecial) {
-			return r, fmt.Errorf("point %q must be quoted", r.Point)
+			return r, fmt.Errorf("point %s must be quoted", lex.Excerpt(r.Point, excerptLen))
 		}
 	}
 	rest = strings.TrimSpace(rest)
@@ -137,7 +170,7 @@ func parseRule(s string) (Rule, error) {
 	if i := strings.IndexByte(rest, '*'); i >= 0 && isDigits(strings.TrimSpace(rest[:i])) {
 		n, err := strconv.Atoi(strings.TrimSpace(rest[:i]))
 		if err != nil {
-			return r, fmt.Errorf("count %q is too large", rest[:i])
+			return r, fmt.Errorf("count %s is too large", lex.Excerpt(rest[:i], excerptLen))
 		}
 		r.Times, rest = n, strings.TrimSpace(rest[i+1:])
 	}
@@ -156,26 +189,26 @@ func parseRule(s string) (Rule, error) {
 	if err != nil {
 		return r, fmt.Errorf("options: %v", err)
 	}
-	var errs []error
+	var msgs []string
+	bad := 0
 	for _, item := range items {
 		if err := parseOption(&r, strings.TrimSpace(item)); err != nil {
-			errs = append(errs, err)
+			if bad++; bad <= maxOptionErrors {
+				msgs = append(msgs, err.Error())
+			}
 		}
 	}
-	return r, joinErrors(errs)
+	switch {
+	case bad == 0:
+		return r, nil
+	case bad > maxOptionErrors:
+		msgs = append(msgs, fmt.Sprintf("and %d more", bad-maxOptionErrors))
+	}
+	return r, errors.New(strings.Join(msgs, ", "))
 }
 
-// joinErrors joins errors into one whose text separates them with ", ".
-func joinErrors(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
-	}
-	return errors.New(strings.Join(msgs, ", "))
-}
+// maxOptionErrors is the most bad options the problem of one rule names.
+const maxOptionErrors = 8
 
 // cutOptions splits "fault[opts]" into the fault and the text between the
 // brackets, honouring quotes and parentheses.
@@ -195,17 +228,22 @@ func cutOptions(s string) (fault, opts string, err error) {
 func parseOption(r *Rule, s string) error {
 	key, val, ok, err := lex.Cut(s, '=')
 	key = strings.TrimSpace(key)
+	name := key // for messages
+	if len(name) > excerptLen {
+		name = lex.Excerpt(key, excerptLen)
+	}
 	if err != nil || !ok {
-		return fmt.Errorf("option %q has no =", s)
+		return fmt.Errorf("option %s has no =", lex.Excerpt(s, excerptLen))
 	}
 	v, err := lex.Value(val)
 	if err != nil {
-		return fmt.Errorf("%s: %v", key, err)
+		return fmt.Errorf("%s: %v", name, err)
 	}
+	q := lex.Excerpt(v, excerptLen)
 	count := func(dst *int) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return fmt.Errorf("%s: %q is not a count", key, v)
+			return fmt.Errorf("%s: %s is not a count", key, q)
 		}
 		*dst = n
 		return nil
@@ -218,13 +256,13 @@ func parseOption(r *Rule, s string) error {
 	case key == "ttl":
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			return fmt.Errorf("ttl: %q is not a duration", v)
+			return fmt.Errorf("ttl: %s is not a duration", q)
 		}
 		r.TTL = d
 	case key == "until":
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return fmt.Errorf("until: %q is not an RFC 3339 time", v)
+			return fmt.Errorf("until: %s is not an RFC 3339 time", q)
 		}
 		r.Until = t.UTC()
 	case key == "sticky":
@@ -232,24 +270,27 @@ func parseOption(r *Rule, s string) error {
 	case key == "instances":
 		p, ok := strings.CutSuffix(v, "%")
 		if !ok || !isNumber(p) {
-			return fmt.Errorf("instances: %q is not a percentage", v)
+			return fmt.Errorf("instances: %s is not a percentage", q)
 		}
 		share, err := parsePercent(p)
 		if err != nil {
 			return fmt.Errorf("instances: %v", err)
 		}
+		if share == 0 {
+			share = -1 // no instance; the option left out means all
+		}
 		r.Instances = share
 	case strings.HasPrefix(key, "label."):
 		k, err := lex.Value(strings.TrimPrefix(key, "label."))
 		if err != nil {
-			return fmt.Errorf("%s: %v", key, err)
+			return fmt.Errorf("%s: %v", name, err)
 		}
 		if r.Labels == nil {
 			r.Labels = make(map[string]string)
 		}
 		r.Labels[k] = v
 	default:
-		return fmt.Errorf("unknown option %q (want after, every, ttl, until, sticky, instances or label.KEY)", key)
+		return fmt.Errorf("unknown option %s (want after, every, ttl, until, sticky, instances or label.KEY)", lex.Excerpt(key, excerptLen))
 	}
 	return nil
 }
@@ -280,7 +321,7 @@ func isNumber(s string) bool {
 func parsePercent(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if !isNumber(s) {
-		return 0, fmt.Errorf("%q is not a percentage", s)
+		return 0, fmt.Errorf("%s is not a percentage", lex.Excerpt(s, excerptLen))
 	}
 	i, f, _ := strings.Cut(s, ".")
 	for len(i) < 3 {
@@ -288,7 +329,7 @@ func parsePercent(s string) (float64, error) {
 	}
 	v, err := strconv.ParseFloat(i[:len(i)-2]+"."+i[len(i)-2:]+f, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a percentage", s)
+		return 0, fmt.Errorf("%s is not a percentage", lex.Excerpt(s, excerptLen))
 	}
 	return v, nil
 }
@@ -356,8 +397,11 @@ func (r Rule) String() string {
 	if r.Sticky != "" {
 		opts = append(opts, "sticky="+lex.Quote(r.Sticky, optSpecial))
 	}
-	if r.Instances > 0 {
+	switch {
+	case r.Instances > 0:
 		opts = append(opts, "instances="+formatPercent(r.Instances)+"%")
+	case r.Instances < 0:
+		opts = append(opts, "instances=0%")
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
 		opts = append(opts, "label."+lex.Quote(k, optSpecial)+"="+lex.Quote(r.Labels[k], optSpecial))

@@ -3,6 +3,7 @@ package chaos_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +72,25 @@ func TestParsePlan(t *testing.T) {
 		{"semicolon in a message", `a=error("x;y")`, []chaos.Rule{{Point: "a", Fault: faults.Error("x;y"), Rate: 1}}, ""},
 		{"bracket in a message", `a=error("[x]")[after=1]`,
 			[]chaos.Rule{{Point: "a", Fault: faults.Error("[x]"), Rate: 1, After: 1}}, ""},
-		{"zero options", "a=error[after=0,every=0,ttl=0s,instances=0%]",
+		{"zero options", "a=error[after=0,every=0,ttl=0s]",
 			[]chaos.Rule{{Point: "a", Fault: faults.Error(""), Rate: 1}}, "a=error"},
+		{"instances=0% is no instance", "a=error[instances=0%]",
+			[]chaos.Rule{{Point: "a", Fault: faults.Error(""), Rate: 1, Instances: -1}}, ""},
+		{"instances=0.00% is no instance", "a=error[instances=0.00%]",
+			[]chaos.Rule{{Point: "a", Fault: faults.Error(""), Rate: 1, Instances: -1}}, "a=error[instances=0%]"},
+		{"instances=100%", "a=error[instances=100%]",
+			[]chaos.Rule{{Point: "a", Fault: faults.Error(""), Rate: 1, Instances: 1}}, ""},
+		{"hang with a bound", "a=hang(30s);b=50%hang(1m30s)[instances=0%];c=hang",
+			[]chaos.Rule{
+				{Point: "a", Fault: faults.HangFor(30 * time.Second), Rate: 1},
+				{Point: "b", Fault: faults.HangFor(90 * time.Second), Rate: 0.5, Instances: -1},
+				{Point: "c", Fault: faults.Hang(), Rate: 1},
+			}, ""},
+		{"hang(0s) is plain hang", "a=hang(0s)", []chaos.Rule{{Point: "a", Fault: faults.Hang(), Rate: 1}}, "a=hang"},
+		{"status 200", "a=status(200)", []chaos.Rule{{Point: "a", Fault: faults.Status(200, ""), Rate: 1}}, ""},
+		{"exactly MaxPlanRules", strings.Repeat("a=abort;", chaos.MaxPlanRules),
+			slices.Repeat([]chaos.Rule{{Point: "a", Fault: faults.Abort(), Rate: 1}}, chaos.MaxPlanRules),
+			strings.TrimSuffix(strings.Repeat("a=abort;", chaos.MaxPlanRules), ";")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,9 +146,30 @@ func TestParsePlanErrors(t *testing.T) {
 		{"empty quoted point", `""=error`, []string{"rules[0].point: is empty"}},
 		{"control character", "\"a\\x01\"=error", []string{`rules[0].point: "a\x01" holds a control character`}},
 		{"no equals after quoted point", `"a"error`, []string{`rules[0]: want = after the point "a"`}},
-		{"unterminated quote", `"a=error`, []string{"unterminated quoted string"}},
-		{"unbalanced bracket", "a=error[after=1", []string{"unbalanced brackets"}},
-		{"unbalanced paren", "a=error(x));b=abort", []string{"unbalanced )"}},
+		{"unterminated quote", `"a=error`, []string{`rules[0]: unterminated quoted string at byte 0, near "\"a=error"`}},
+		{"unbalanced bracket", "a=error[after=1", []string{`rules[0]: unbalanced brackets at byte 7, near "[after=1"`}},
+		{"unbalanced paren", "a=error(x));b=abort", []string{`rules[0]: unbalanced ) at byte 10, near ");b=abort"`}},
+		{"unbalanced in a later rule", "a=error;b=2*delay(1s;c=abort;d=abort;e=abort;f=abort",
+			[]string{`rules[1]: unbalanced brackets at byte 17, near "(1s;c=abort;d=abort;e=ab"...`}},
+		{"unbalanced after other problems", "a=150%error;b=error[after=1;c=abort",
+			[]string{"rules[0].rate: 1.5 is outside [0,1]", `rules[1]: unbalanced brackets at byte 19, near "[after=1;c=abort"`}},
+		{"closing bracket in a later rule", "a=error;b=abort];c=abort", []string{`rules[1]: unbalanced ] at byte 15, near "];c=abort"`}},
+		{"status below 200", "a=status(100)",
+			[]string{`rules[0]: fault "status(100)": code: 100 is not an HTTP status in [200,999]`}},
+		{"error code below 200", "a=error(early,199)",
+			[]string{`rules[0]: fault "error(early,199)": code: 199 is not an HTTP status in [200,999]`}},
+		{"hang with a bad bound", "a=hang(-1s);b=hang(soon);c=hang()", []string{
+			`rules[0]: fault "hang(-1s)": delay: -1s is negative`,
+			`rules[1]: fault "hang(soon)": "soon" is not a duration`,
+			`rules[2]: fault "hang()": hang takes a duration, as in hang(30s), or no parentheses`,
+		}},
+		{"too many bad options", "a=error[" + strings.Repeat("x,", 20) + "after=y]",
+			[]string{`rules[0]: option "x" has no =, option "x" has no =, option "x" has no =, option "x" has no =, ` +
+				`option "x" has no =, option "x" has no =, option "x" has no =, option "x" has no =, and 13 more`}},
+		{"long values are cut", strings.Repeat("p", 100) + "=error[ttl=" + strings.Repeat("9", 100) + "]",
+			[]string{`rules[0]: ttl: "` + strings.Repeat("9", 64) + `"... is not a duration`}},
+		{"one more than MaxPlanRules", strings.Repeat("a=abort;", chaos.MaxPlanRules) + "a=abort",
+			[]string{"rules: more than the limit of 1000 rules"}},
 		{"empty rule", "a=error;;c=150%error", []string{"rules[1]: empty rule", "rules[2].rate: 1.5 is outside [0,1]"}},
 		{"leading semicolon", ";a=error", []string{"rules[0]: empty rule"}},
 		{"no fault", "a=10%", []string{`rules[0]: fault "": unknown fault "" (want delay, error, panic, hang, status, abort, badconn or corrupt)`}},
@@ -141,8 +180,9 @@ func TestParsePlanErrors(t *testing.T) {
 		{"bad until", "a=error[until=tomorrow]", []string{`rules[0]: until: "tomorrow" is not an RFC 3339 time`}},
 		{"until out of range", "a=error[until=0000-01-01T00:00:00+01:00]", []string{"rules[0].until: year -1 is outside [0,9999]"}},
 		{"instances without percent", "a=error[instances=50]", []string{`rules[0]: instances: "50" is not a percentage`}},
+		{"instances negative", "a=error[instances=-1%]", []string{`rules[0]: instances: "-1%" is not a percentage`}},
 		{"text after options", "a=error[after=1]x", []string{"rules[0]: options: missing ]"}},
-		{"bad escape", `a=error[sticky="x\q"]`, []string{"unterminated quoted string"}},
+		{"bad escape", `a=error[sticky="x\q"]`, []string{`rules[0]: unterminated quoted string at byte 15, near "\"x\\q\"]"`}},
 		{"stray quote in option", `a=error[sticky=x"y"]`, []string{`rules[0]: sticky: stray quote in "x\"y\""`}},
 	}
 	for _, tt := range tests {
@@ -205,6 +245,9 @@ func TestRuleString(t *testing.T) {
 		{chaos.Rule{Point: " a", Fault: faults.Abort(), Rate: 1}, `" a"=abort`},
 		{chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 1, Sticky: "x)"}, `a=abort[sticky="x)"]`},
 		{chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 1, Labels: map[string]string{"k": "}", "": "v"}}, `a=abort[label.""=v,label.k="}"]`},
+		{chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 1, Instances: -1}, "a=abort[instances=0%]"},
+		{chaos.Rule{Point: "a", Fault: faults.Abort(), Rate: 1, Instances: math.Copysign(0, -1)}, "a=abort"},
+		{chaos.Rule{Point: "a", Fault: faults.HangFor(time.Minute), Rate: 1}, "a=hang(1m0s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -57,16 +57,18 @@ type boundRule struct {
 	labels    bool // the rule matches labels
 	expires   bool // the rule has an expiry to check when it would fire
 	c         *compiledRule
-	err       *faults.InjectedError // made once per point and rule
-	fired     *ruleCount            // fires at this point under this plan
+	fired     *atomic.Uint64 // fires at this point under this plan
+	injected  atomic.Pointer[faults.InjectedError] // made on the first fire
 }
 
-// ruleCount counts a rule's fires at one point. It has a cache line to
-// itself, so that fires, which write it, do not slow the calls on other
-// cores that read the rule's other fields and do not fire.
-type ruleCount struct {
-	atomic.Uint64
-	_ [56]byte
+// err returns the rule's injected error at point p, made on the first fire
+// so that a large plan costs no error per point it never fires at.
+func (r *boundRule) err(p *Point) *faults.InjectedError {
+	if e := r.injected.Load(); e != nil {
+		return e
+	}
+	r.injected.CompareAndSwap(nil, faults.NewError(p.name, r.c.rule.Fault))
+	return r.injected.Load()
 }
 
 // compiledRule is a Rule ready for evaluation.
@@ -80,12 +82,15 @@ type compiledRule struct {
 	times     uint64
 	labels    []Label
 	expires   time.Time
+	glob      glob
+	hang      time.Duration // how long a hang fault blocks at most
 }
 
-func compileRule(i int, r Rule, now time.Time) *compiledRule {
+func compileRule(i int, r Rule, now time.Time, pol *compiledPolicy) *compiledRule {
 	c := &compiledRule{
 		index:     i,
 		rule:      r,
+		glob:      compileGlob(r.Point),
 		threshold: mix.Threshold(r.Rate),
 		salt:      mix.Mix(uint64(i) + 0x5bd1e995),
 		after:     uint64(r.After),
@@ -101,8 +106,15 @@ func compileRule(i int, r Rule, now time.Time) *compiledRule {
 	if !r.Until.IsZero() && (c.expires.IsZero() || r.Until.Before(c.expires)) {
 		c.expires = r.Until
 	}
+	if r.Fault.Kind == faults.KindHang {
+		c.hang = r.Fault.HangLimit()
+		if pol != nil && pol.MaxLatency > 0 && (r.Fault.Delay == 0 || pol.MaxLatency < c.hang) {
+			c.hang = pol.MaxLatency
+		}
+	}
 	return c
 }
+
 
 // loadBinding returns the point's binding, or nil.
 func (p *Point) loadBinding() *binding { return (*binding)(atomic.LoadPointer(&p.binding)) }
@@ -118,17 +130,20 @@ func (p *Point) Name() string {
 	return p.name
 }
 
-// Armed reports whether a rule names the point, that is, whether evaluating
-// it does more than one atomic load. Middleware uses it to skip work, such
-// as gathering labels, that only a rule needs.
+// Armed reports whether a rule names the point and the kill switch is not
+// thrown, that is, whether evaluating it may fire. Middleware uses it to
+// skip work, such as gathering labels, that only a rule needs.
 func (p *Point) Armed() bool {
-	return p != nil && p.loadBinding() != nil
+	return p != nil && p.loadBinding() != nil && !p.eng.killed.Load()
 }
 
 // Inject evaluates the point and applies what fires: it waits out latency
 // (returning ctx.Err() if the context ends first), blocks on a hang until
-// the context is done, panics for a panic fault, and returns the injected
-// error for every other kind. It returns nil when nothing fires.
+// the context is done (returning ctx.Err()) or its bound has passed
+// (returning the injected error), panics for a panic fault, and returns the
+// injected error for every other kind. It returns nil when nothing fires.
+// The kill switch ([Engine.Disable]) ends a latency or hang wait at once,
+// and Inject then returns nil: the call goes on as if nothing had fired.
 func (p *Point) Inject(ctx context.Context) error {
 	// Small enough to inline (TestHotPathInlines): a disarmed point costs
 	// the caller one atomic load and a nil check.
@@ -171,8 +186,7 @@ func (b *binding) inject(ctx context.Context) error {
 	if r == nil || !p.fire(ctx, nil, b, r, n, h) {
 		return nil
 	}
-	f := &r.c.rule.Fault
-	return apply(ctx, f.Kind, delay(f, h), r.err)
+	return p.eng.apply(ctx, r.c.rule.Fault.Kind, r.c.wait(h), r.err(p))
 }
 
 // decide is the armed path of Decide and DecideLabels.
@@ -182,31 +196,55 @@ func (b *binding) decide(ctx context.Context, extra []Label) Decision {
 	if r == nil || !p.fire(ctx, extra, b, r, n, h) {
 		return Decision{}
 	}
-	f := &r.c.rule.Fault
-	return Decision{point: p, fault: f, err: r.err, delay: delay(f, h), rule: r.c.index, seq: n}
+	return Decision{point: p, fault: &r.c.rule.Fault, err: r.err(p), delay: r.c.wait(h), rule: r.c.index, seq: n}
 }
 
-// delay returns how long latency fault f waits for the draw h that fired
-// it, jitter included; 0 for other kinds.
-func delay(f *faults.Fault, h uint64) time.Duration {
-	if f.Kind != faults.KindLatency {
-		return 0
-	}
-	return f.Duration(mix.Mix(h))
-}
-
-// apply carries out a fault of kind k that fired, as Inject documents.
-func apply(ctx context.Context, k faults.Kind, d time.Duration, err *faults.InjectedError) error {
-	switch k {
+// wait returns how long the rule's fault waits for the draw h that fired
+// it: a latency fault's delay, jitter included, or a hang fault's bound; 0
+// for other kinds.
+func (c *compiledRule) wait(h uint64) time.Duration {
+	switch c.rule.Fault.Kind {
 	case faults.KindLatency:
-		return faults.Sleep(ctx, d)
+		return c.rule.Fault.Duration(mix.Mix(h))
 	case faults.KindHang:
-		<-ctx.Done()
+		return c.hang
+	}
+	return 0
+}
+
+// apply carries out a fault of kind k that fired, as Inject documents:
+// latency and hang wait d, or until ctx is done or the kill switch is
+// thrown.
+func (e *Engine) apply(ctx context.Context, k faults.Kind, d time.Duration, err *faults.InjectedError) error {
+	switch k {
+	case faults.KindLatency, faults.KindHang:
+		if e.sleep(ctx, d) && k == faults.KindHang {
+			return err
+		}
 		return ctx.Err()
 	case faults.KindPanic:
 		panic(err)
 	}
 	return err
+}
+
+// sleep waits d, or until ctx is done or the kill switch is thrown, and
+// reports whether the whole of d passed. It uses a timer, so
+// testing/synctest controls it.
+func (e *Engine) sleep(ctx context.Context, d time.Duration) bool {
+	kill := e.signal().ch
+	if e.killed.Load() || ctx.Err() != nil {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-kill:
+	}
+	return false
 }
 
 // eval decides call n at the point: it returns the rule that fires, with
@@ -281,18 +319,18 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 	}
 	e := p.eng
 	if obs := e.observers.Load(); obs != nil {
-		ev := Event{
+		e.notify(ctx, obs, Event{
 			Point:  p.name,
 			Rule:   r.c.index,
 			Fault:  *f,
 			Seq:    n,
-			Delay:  delay(f, h),
+			Delay:  r.c.wait(h),
 			Time:   time.Now(),
 			Labels: allLabels(ctx, extra),
 			DryRun: b.dryRun,
-		}
-		for _, o := range *obs {
-			o.Observe(ctx, ev)
+		})
+		if e.killed.Load() {
+			return false
 		}
 	}
 	if e.logger != nil && e.logger.Enabled(ctx, debugLevel) {
@@ -341,7 +379,8 @@ func (d Decision) Err() error {
 	return d.err
 }
 
-// Delay returns how long a latency fault waits, jitter included.
+// Delay returns how long a latency fault waits, jitter included, or how
+// long a hang fault blocks at most; 0 for other kinds.
 func (d Decision) Delay() time.Duration { return d.delay }
 
 // Rule returns the index in the plan of the rule that fired, or -1.
@@ -365,5 +404,5 @@ func (d Decision) Apply(ctx context.Context) error {
 	if d.fault == nil {
 		return nil
 	}
-	return apply(ctx, d.fault.Kind, d.delay, d.err)
+	return d.point.eng.apply(ctx, d.fault.Kind, d.delay, d.err)
 }

@@ -240,7 +240,7 @@ func TestInjectKinds(t *testing.T) {
 				t.Fatalf("hang returned %v before the context ended", err)
 			default:
 			}
-			time.Sleep(time.Hour)
+			time.Sleep(30 * time.Second)
 			cancel()
 			if err := <-done; err != context.Canceled {
 				t.Errorf("hang returned %v, want context.Canceled", err)

@@ -19,11 +19,16 @@ import (
 type Policy struct {
 	// Kinds lists the fault kinds that may fire. Empty allows every kind.
 	Kinds []faults.Kind `json:"kinds,omitempty"`
-	// MaxRate is the highest rate a rule may have. 0 means no limit.
+	// MaxRate is the highest chance that a call at a point gets any fault,
+	// summed over every rule that names the point: a rule's rate above it
+	// refuses the plan (or is clamped), and where several rules name one
+	// point their rates are scaled down there so that their sum is within
+	// it. 0 means no limit.
 	MaxRate float64 `json:"max_rate,omitempty"`
 	// MaxLatency is the longest latency (delay plus jitter) a rule may
-	// inject. 0 means no limit. When set, hang faults, which have no bound,
-	// are refused.
+	// inject, and the longest a hang fault blocks: a hang without a bound of
+	// its own gets this one. 0 means no limit (a hang then blocks at most
+	// faults.DefaultHangLimit).
 	MaxLatency time.Duration `json:"max_latency,omitempty"`
 	// Points lists globs of the points a rule may name; a rule's pattern
 	// must itself match one of them, so "sql.*" allows "sql.query" and
@@ -93,8 +98,8 @@ func compilePolicy(p Policy) *compiledPolicy {
 	at := func(path, format string, args ...any) {
 		probs = append(probs, Problem{Path: "policy." + path, Message: fmt.Sprintf(format, args...)})
 	}
-	if math.IsNaN(p.MaxRate) || p.MaxRate < 0 || p.MaxRate > 1 {
-		at("max_rate", "%v is outside [0,1]", p.MaxRate)
+	if msg := shareProblem(p.MaxRate); msg != "" {
+		at("max_rate", "%s", msg)
 	}
 	if p.MaxLatency < 0 {
 		at("max_latency", "%v is negative", p.MaxLatency)
@@ -115,7 +120,7 @@ func compilePolicy(p Policy) *compiledPolicy {
 		c.windows = append(c.windows, cw)
 	}
 	if len(probs) > 0 {
-		c.err = &PlanError{Err: ErrRefused, Problems: probs}
+		c.err = newPlanError(ErrRefused, probs)
 	}
 	return c
 }
@@ -163,8 +168,12 @@ func (c *compiledPolicy) check(p Plan) (Plan, []string, []Problem) {
 		}
 		if c.MaxLatency > 0 {
 			switch lat := maxLatency(r.Fault); {
+			case r.Fault.Kind == faults.KindHang && r.Fault.Delay > c.MaxLatency && c.Clamp:
+				clamped = append(clamped, fmt.Sprintf("rules[%d].fault.delay: %v clamped to %v", i, r.Fault.Delay, c.MaxLatency))
+				r.Fault.Delay = c.MaxLatency
+			case r.Fault.Kind == faults.KindHang && r.Fault.Delay > c.MaxLatency:
+				at(i, "fault.delay", "hang bound %v exceeds the policy's max latency %v", r.Fault.Delay, c.MaxLatency)
 			case r.Fault.Kind == faults.KindHang:
-				at(i, "fault.kind", "hang has no bound and the policy's max latency is %v", c.MaxLatency)
 			case lat > c.MaxLatency && c.Clamp:
 				clamped = append(clamped, fmt.Sprintf("rules[%d].fault.delay: %v clamped to %v", i, lat, c.MaxLatency))
 				r.Fault.Delay = min(r.Fault.Delay, c.MaxLatency)

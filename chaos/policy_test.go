@@ -34,8 +34,11 @@ func TestPolicyRefuses(t *testing.T) {
 		{"max latency", chaos.Policy{MaxLatency: 2 * time.Second}, chaos.MustParsePlan("a=delay(2s);b=delay(3s);c=delay(1s,1500ms);d=hang"), []string{
 			"rules[1].fault.delay: 3s exceeds the policy's max latency 2s",
 			"rules[2].fault.delay: 2.5s exceeds the policy's max latency 2s",
-			"rules[3].fault.kind: hang has no bound and the policy's max latency is 2s",
 		}},
+		{"hang bound over max latency", chaos.Policy{MaxLatency: 2 * time.Second},
+			chaos.Plan{Rules: []chaos.Rule{{Point: "a", Rate: 1, Fault: faults.HangFor(2 * time.Second)}, {Point: "b", Rate: 1, Fault: faults.HangFor(3 * time.Second)}}}, []string{
+				"rules[1].fault.delay: hang bound 3s exceeds the policy's max latency 2s",
+			}},
 		{"jitter that would overflow", chaos.Policy{MaxLatency: time.Second},
 			chaos.Plan{Rules: []chaos.Rule{{Point: "a", Rate: 1, Fault: faults.LatencyJitter(time.Nanosecond, math.MaxInt64)}}},
 			[]string{"rules[0].fault.delay: 2562047h47m16.854775807s exceeds the policy's max latency 1s"}},
@@ -55,7 +58,6 @@ func TestPolicyRefuses(t *testing.T) {
 			"rules[2].rate: 0.5 exceeds the policy's max rate 0.05",
 			"rules[3].fault.kind: hang is not allowed by the policy (allowed: latency, error, status, abort, badconn, corrupt)",
 			"rules[3].rate: 1 exceeds the policy's max rate 0.05",
-			"rules[3].fault.kind: hang has no bound and the policy's max latency is 2s",
 		}},
 	}
 	for _, tt := range tests {
@@ -99,9 +101,18 @@ func TestPolicyClamps(t *testing.T) {
 	if got, want := e.Plan().String(), "a=5%error;b=5%delay(2s);c=5%delay(1s,1s);d=1%delay(1s,1s)"; got != want {
 		t.Errorf("Plan() = %q, want %q", got, want)
 	}
+	// A hang's bound is clamped like a latency.
+	err = e.Apply(chaos.Plan{Rules: []chaos.Rule{{Point: "h", Rate: 0.01, Fault: faults.HangFor(time.Minute)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.Active().Clamped, []string{"rules[0].fault.delay: 1m0s clamped to 2s"}; !slices.Equal(got, want) {
+		t.Errorf("Clamped %q, want %q", got, want)
+	}
 	// What clamping cannot fix still refuses the plan.
-	err = e.Apply(chaos.MustParsePlan("a=50%hang"))
-	if got := problemStrings(t, err); !slices.Equal(got, []string{"rules[0].fault.kind: hang has no bound and the policy's max latency is 2s"}) {
+	kinds := chaos.New(chaos.WithPolicy(chaos.Policy{Kinds: []faults.Kind{faults.KindError}, MaxRate: 0.05, Clamp: true}))
+	err = kinds.Apply(chaos.MustParsePlan("a=50%panic"))
+	if got := problemStrings(t, err); !slices.Equal(got, []string{"rules[0].fault.kind: panic is not allowed by the policy (allowed: error)"}) {
 		t.Errorf("problems %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package chaos_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -13,15 +14,20 @@ func TestEngineRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	withPlan := e.Active()
-	e.Disable()
+	e.Disable("test")
 	killed := e.Active()
 
+	if err := e.Restore(withPlan); !errors.Is(err, chaos.ErrDisabled) || !e.Disabled() {
+		t.Errorf("Restore while the kill switch is thrown: err %v, disabled %v", err, e.Disabled())
+	}
+	e.Rearm("test")
 	if err := e.Restore(withPlan); err != nil || e.Disabled() || e.Plan().String() != "x=error" || e.Active().Source != "file" {
 		t.Errorf("Restore(plan): err %v, disabled %v, plan %q from %q", err, e.Disabled(), e.Plan(), e.Active().Source)
 	}
 	if err := e.Restore(killed); err != nil || !e.Disabled() {
 		t.Errorf("Restore(killed): err %v, disabled %v", err, e.Disabled())
 	}
+	e.Rearm("test")
 	if err := e.Restore(empty); err != nil || e.Disabled() || len(e.Plan().Rules) != 0 {
 		t.Errorf("Restore(empty): err %v, disabled %v, plan %q", err, e.Disabled(), e.Plan())
 	}

@@ -97,7 +97,7 @@ func ExampleFault_Validate() {
 	fmt.Println(faults.Status(42, "").Validate())
 	fmt.Println(faults.Latency(time.Second).Validate())
 	// Output:
-	// code: 42 is not an HTTP status
+	// code: 42 is not an HTTP status in [200,999]
 	// <nil>
 }
 

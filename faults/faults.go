@@ -40,7 +40,7 @@ const (
 	KindLatency             // wait Delay (plus up to Jitter), then go on
 	KindError               // return an error
 	KindPanic               // panic with an error value
-	KindHang                // block until the context is done
+	KindHang                // block until the context is done, for at most a bound
 	KindStatus              // answer with an HTTP status without doing the work
 	KindAbort               // cut the connection
 	KindBadConn             // fail with driver.ErrBadConn so database/sql retries
@@ -101,7 +101,9 @@ func (k *Kind) UnmarshalText(b []byte) error {
 type Fault struct {
 	// Kind is what happens.
 	Kind Kind
-	// Delay is the latency of a Latency fault.
+	// Delay is the latency of a Latency fault, and the longest a Hang fault
+	// blocks. For Hang, zero means the engine's bound: the policy's
+	// MaxLatency if it has one, else [DefaultHangLimit].
 	Delay time.Duration
 	// Jitter, for a Latency fault, adds up to Jitter more delay, chosen
 	// deterministically from the decision. Zero means none.
@@ -130,8 +132,30 @@ func Error(msg string) Fault { return Fault{Kind: KindError, Message: msg} }
 // Panic returns a fault that panics with an error saying msg.
 func Panic(msg string) Fault { return Fault{Kind: KindPanic, Message: msg} }
 
-// Hang returns a fault that blocks until the call's context is done.
+// Hang returns a fault that blocks until the call's context is done, for
+// at most [DefaultHangLimit] (or the policy's MaxLatency).
 func Hang() Fault { return Fault{Kind: KindHang} }
+
+// HangFor returns a fault that blocks until the call's context is done, for
+// at most d.
+func HangFor(d time.Duration) Fault { return Fault{Kind: KindHang, Delay: d} }
+
+// DefaultHangLimit is the longest a Hang fault without a Delay of its own
+// blocks when no policy bounds it: no fault waits forever, even on a
+// context that never ends.
+const DefaultHangLimit = time.Minute
+
+// HangLimit returns how long f, a Hang fault, blocks at most: its Delay, or
+// [DefaultHangLimit] when that is zero. Other kinds return 0.
+func (f Fault) HangLimit() time.Duration {
+	switch {
+	case f.Kind != KindHang:
+		return 0
+	case f.Delay > 0:
+		return f.Delay
+	}
+	return DefaultHangLimit
+}
 
 // Status returns a fault that answers an HTTP request with code and body
 // without running the handler or sending the request.
@@ -160,7 +184,9 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("delay: %v is negative", f.Delay)
 	case f.Jitter < 0:
 		return fmt.Errorf("jitter: %v is negative", f.Jitter)
-	case k != KindLatency && (f.Delay != 0 || f.Jitter != 0):
+	case k != KindLatency && f.Jitter != 0:
+		return fmt.Errorf("jitter: %v faults have no jitter", k)
+	case k != KindLatency && k != KindHang && f.Delay != 0:
 		return fmt.Errorf("delay: %v faults have no delay", k)
 	case k == KindLatency && f.Delay == 0 && f.Jitter == 0:
 		return errors.New("delay: a latency fault needs a delay")
@@ -168,8 +194,8 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("message: %v faults have no message", k)
 	case k != KindError && k != KindStatus && f.Code != 0:
 		return fmt.Errorf("code: %v faults have no status code", k)
-	case f.Code != 0 && (f.Code < 100 || f.Code > 999):
-		return fmt.Errorf("code: %d is not an HTTP status", f.Code)
+	case f.Code != 0 && (f.Code < 200 || f.Code > 999):
+		return fmt.Errorf("code: %d is not an HTTP status in [200,999]", f.Code)
 	case k == KindStatus && f.Code == 0:
 		return errors.New("code: a status fault needs a status code")
 	case k != KindStatus && f.Body != "":
@@ -207,7 +233,9 @@ func (f Fault) String() string { return string(f.AppendText(nil)) }
 //
 //   - Latency waits Duration(r) and returns nil, or ctx.Err() if the
 //     context is done first.
-//   - Hang blocks until the context is done and returns ctx.Err().
+//   - Hang blocks until the context is done and returns ctx.Err(), or
+//     until [Fault.HangLimit] has passed and returns an [*InjectedError],
+//     as a call to a dependency that never answers would time out.
 //   - Panic panics with an [*InjectedError].
 //   - Every other kind returns an [*InjectedError]: for BadConn it also matches
 //     driver.ErrBadConn, and for Abort syscall.ECONNRESET.
@@ -220,8 +248,9 @@ func (f Fault) Apply(ctx context.Context, point string, r uint64) error {
 	case KindLatency:
 		return Sleep(ctx, f.Duration(r))
 	case KindHang:
-		<-ctx.Done()
-		return ctx.Err()
+		if err := Sleep(ctx, f.HangLimit()); err != nil {
+			return err
+		}
 	case KindPanic:
 		panic(NewError(point, f))
 	}

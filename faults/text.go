@@ -17,7 +17,7 @@ const argSpecial = "(),;[]{}=%*"
 //	delay(D) delay(D,J)           Latency of D, plus up to J of jitter
 //	error error(MSG) error(MSG,C) Error with a message, answered with status C by HTTP servers
 //	panic panic(MSG)              Panic
-//	hang                          Hang
+//	hang hang(D)                  Hang, for at most D (see [Fault.HangLimit])
 //	status(C) status(C,BODY)      Status C with an optional body
 //	abort badconn corrupt         the transport faults
 //
@@ -35,6 +35,10 @@ func (f Fault) AppendText(b []byte) []byte {
 		args = append(args, f.Delay.String())
 		if f.Jitter != 0 {
 			args = append(args, f.Jitter.String())
+		}
+	case KindHang:
+		if f.Delay != 0 {
+			args = append(args, f.Delay.String())
 		}
 	case KindError:
 		if f.Message != "" || f.Code != 0 {
@@ -80,61 +84,77 @@ func (f *Fault) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// excerptLen is how much of a long fault text or argument an error
+// message quotes.
+const excerptLen = 64
+
 // ParseFault reads a fault in the text form described at
 // [Fault.AppendText]. The result is valid: ParseFault fails where
-// [Fault.Validate] would.
+// [Fault.Validate] would. Its error quotes the fault text, cut to its
+// first 64 bytes when longer.
 func ParseFault(s string) (Fault, error) {
 	s = strings.TrimSpace(s)
+	q := lex.Excerpt(s, excerptLen)
 	name, rest, hasArgs := strings.Cut(s, "(")
 	name = strings.TrimSpace(name)
 	var args []string
 	if hasArgs {
 		if !strings.HasSuffix(rest, ")") {
-			return Fault{}, fmt.Errorf("fault %q: missing )", s)
+			return Fault{}, fmt.Errorf("fault %s: missing )", q)
 		}
 		parts, err := lex.Split(rest[:len(rest)-1], ',')
 		if err != nil {
-			return Fault{}, fmt.Errorf("fault %q: %v", s, err)
+			return Fault{}, fmt.Errorf("fault %s: %v", q, err)
 		}
 		for _, p := range parts {
 			v, err := lex.Value(p)
 			if err != nil {
-				return Fault{}, fmt.Errorf("fault %q: %v", s, err)
+				return Fault{}, fmt.Errorf("fault %s: %v", q, err)
 			}
 			args = append(args, v)
 		}
 	}
 	kind, err := ParseKind(name)
 	if err != nil {
-		return Fault{}, fmt.Errorf("fault %q: unknown fault %q (want delay, error, panic, hang, status, abort, badconn or corrupt)", s, name)
+		return Fault{}, fmt.Errorf("fault %s: unknown fault %s (want delay, error, panic, hang, status, abort, badconn or corrupt)", q, lex.Excerpt(name, excerptLen))
 	}
 	f := Fault{Kind: kind}
 	tooMany := func(n int) error {
 		switch {
 		case len(args) <= n:
 		case n == 1:
-			return fmt.Errorf("fault %q: %s takes at most one argument", s, name)
+			return fmt.Errorf("fault %s: %s takes at most one argument", q, name)
 		default:
-			return fmt.Errorf("fault %q: %s takes at most %d arguments", s, name, n)
+			return fmt.Errorf("fault %s: %s takes at most %d arguments", q, name, n)
 		}
 		return nil
 	}
 	switch kind {
 	case KindLatency:
 		if len(args) == 0 {
-			return Fault{}, fmt.Errorf("fault %q: delay needs a duration, as in delay(200ms)", s)
+			return Fault{}, fmt.Errorf("fault %s: delay needs a duration, as in delay(200ms)", q)
 		}
 		if err = tooMany(2); err == nil {
-			f.Delay, err = parseDuration(s, args[0])
+			f.Delay, err = parseDuration(q, args[0])
 		}
 		if err == nil && len(args) == 2 {
-			f.Jitter, err = parseDuration(s, args[1])
+			f.Jitter, err = parseDuration(q, args[1])
+		}
+	case KindHang:
+		switch {
+		case !hasArgs:
+		case len(args) == 1 && strings.TrimSpace(args[0]) == "":
+			err = fmt.Errorf("fault %s: hang takes a duration, as in hang(30s), or no parentheses", q)
+		default:
+			if err = tooMany(1); err == nil {
+				f.Delay, err = parseDuration(q, args[0])
+			}
 		}
 	case KindError:
 		if err = tooMany(2); err == nil && len(args) > 0 {
 			f.Message = args[0]
 			if len(args) == 2 {
-				f.Code, err = parseCode(s, args[1])
+				f.Code, err = parseCode(q, args[1])
 			}
 		}
 	case KindPanic:
@@ -143,40 +163,42 @@ func ParseFault(s string) (Fault, error) {
 		}
 	case KindStatus:
 		if len(args) == 0 {
-			return Fault{}, fmt.Errorf("fault %q: status needs a code, as in status(503)", s)
+			return Fault{}, fmt.Errorf("fault %s: status needs a code, as in status(503)", q)
 		}
 		if err = tooMany(2); err == nil {
-			f.Code, err = parseCode(s, args[0])
+			f.Code, err = parseCode(q, args[0])
 		}
 		if err == nil && len(args) == 2 {
 			f.Body = args[1]
 		}
 	default:
 		if hasArgs {
-			err = fmt.Errorf("fault %q: %s takes no arguments", s, name)
+			err = fmt.Errorf("fault %s: %s takes no arguments", q, name)
 		}
 	}
 	if err != nil {
 		return Fault{}, err
 	}
 	if err := f.Validate(); err != nil {
-		return Fault{}, fmt.Errorf("fault %q: %v", s, err)
+		return Fault{}, fmt.Errorf("fault %s: %v", q, err)
 	}
 	return f, nil
 }
 
-func parseDuration(s, arg string) (time.Duration, error) {
+// parseDuration reads arg, an argument of the fault quoted as q.
+func parseDuration(q, arg string) (time.Duration, error) {
 	d, err := time.ParseDuration(arg)
 	if err != nil {
-		return 0, fmt.Errorf("fault %q: %q is not a duration", s, arg)
+		return 0, fmt.Errorf("fault %s: %s is not a duration", q, lex.Excerpt(arg, excerptLen))
 	}
 	return d, nil
 }
 
-func parseCode(s, arg string) (int, error) {
+// parseCode reads arg, an argument of the fault quoted as q.
+func parseCode(q, arg string) (int, error) {
 	c, err := strconv.Atoi(arg)
 	if err != nil {
-		return 0, fmt.Errorf("fault %q: %q is not a status code", s, arg)
+		return 0, fmt.Errorf("fault %s: %s is not a status code", q, lex.Excerpt(arg, excerptLen))
 	}
 	return c, nil
 }

@@ -1,10 +1,13 @@
 package admin
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,11 +34,13 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	token   string
-	log     *slog.Logger
-	maxBody int64
-	events  int
-	status  func() any
+	token    string
+	log      *slog.Logger
+	maxBody  int64
+	events   int
+	status   func() any
+	proxies  []netip.Prefix
+	failures int
 }
 
 // WithToken sets the bearer token that lets requests in. Without it, or
@@ -47,8 +52,11 @@ func WithToken(token string) Option {
 }
 
 // WithLogger sets the logger that records every change made through the
-// handler (plans applied at Info, plans rejected, kill switch and failed
-// logins at Warn). Without it, or with nil, the handler logs nothing.
+// handler (plans applied at Info; plans rejected, the kill switch and
+// re-arming at Warn) and refused requests (wrong tokens, throttled logins,
+// CSRF and cross-origin refusals, at Warn, at most one line a minute per
+// client address, which counts the refusals it did not log). Without it,
+// or with nil, the handler logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) { c.log = l })
 }
@@ -76,6 +84,49 @@ func WithSourceStatus(f func() any) Option {
 	return optionFunc(func(c *config) { c.status = f })
 }
 
+// WithTrustedProxies names the reverse proxies in front of the handler, by
+// address ("10.0.0.7", "fd00::1") or CIDR prefix ("10.0.0.0/8"). For a
+// request whose peer is one of them, the handler believes two headers:
+//
+//   - X-Forwarded-Proto: "https" there makes the session cookie Secure, for
+//     a proxy that terminates TLS;
+//   - X-Forwarded-For: the client address, which the login throttle counts
+//     failures by and the log and the kill switch's reason name, is the
+//     rightmost address in it that is not a trusted proxy.
+//
+// Without it the handler trusts no proxy and never reads either header:
+// the client is the connection's peer, and the cookie is Secure only on a
+// TLS connection. It may be given several times. It panics on an entry
+// that is neither an address nor a prefix, so that a typo fails at start
+// up rather than silently trusting nothing (or too much).
+func WithTrustedProxies(cidrs ...string) Option {
+	prefixes := make([]netip.Prefix, 0, len(cidrs))
+	for _, s := range cidrs {
+		p, err := parseProxy(s)
+		if err != nil {
+			panic(fmt.Sprintf("admin: WithTrustedProxies(%q): %v", s, err))
+		}
+		prefixes = append(prefixes, p)
+	}
+	return optionFunc(func(c *config) { c.proxies = append(c.proxies, prefixes...) })
+}
+
+// WithLoginThrottle sets how many failed attempts in a row (a wrong token
+// at the login form or in an Authorization header) one client address may
+// make before it must wait: after the n-th failure it waits 1 second
+// before its next attempt, and each further failure doubles the wait, up
+// to 15 minutes. An attempt made while it must wait answers 429 Too Many
+// Requests with a Retry-After header, without the token being checked. A
+// success, or an hour without failure, forgets the address's failures.
+// Session cookies are not throttled. Client addresses are those of
+// [WithTrustedProxies]; IPv6 addresses count by their /64 prefix. The
+// handler remembers at most 10,000 addresses, forgetting the least recently
+// seen when it needs room. Without it, or with n = 0, n is
+// [DefaultLoginFailures]; n < 0 turns the throttle off.
+func WithLoginThrottle(n int) Option {
+	return optionFunc(func(c *config) { c.failures = n })
+}
+
 // Counters counts what happened through a [Handler] since it was made.
 type Counters struct {
 	// Applied counts plans applied.
@@ -85,11 +136,16 @@ type Counters struct {
 	Rejected uint64 `json:"rejected"`
 	// Kills counts uses of the kill switch.
 	Kills uint64 `json:"kills"`
+	// Rearms counts uses of the re-arm action.
+	Rearms uint64 `json:"rearms"`
 	// Logins counts browser logins.
 	Logins uint64 `json:"logins"`
 	// Denied counts requests refused for want of a valid token, session or
 	// CSRF token, or as cross-origin.
 	Denied uint64 `json:"denied"`
+	// Throttled counts attempts refused by the login throttle (see
+	// [WithLoginThrottle]).
+	Throttled uint64 `json:"throttled"`
 	// Events counts the events recorded, including those since pushed out
 	// of the buffer.
 	Events uint64 `json:"events"`
@@ -109,11 +165,14 @@ type Handler struct {
 	status  func() any
 	events  *ring
 	cop     http.CrossOriginProtection
+	proxies []netip.Prefix
+	clients *throttle
+	live    *sessions
 
 	closeOnce sync.Once
 	remove    func()
 
-	applied, rejected, kills, logins, denied atomic.Uint64
+	applied, rejected, kills, rearms, logins, denied, throttled atomic.Uint64
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -136,6 +195,9 @@ func New(e *chaos.Engine, opts ...Option) *Handler {
 		log:     c.log,
 		maxBody: c.maxBody,
 		status:  c.status,
+		proxies: c.proxies,
+		clients: newThrottle(cmp.Or(c.failures, DefaultLoginFailures), maxClients),
+		live:    newSessions(maxSessions),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -166,11 +228,13 @@ func (h *Handler) Close() error {
 // Counters returns what happened through the handler so far.
 func (h *Handler) Counters() Counters {
 	c := Counters{
-		Applied:  h.applied.Load(),
-		Rejected: h.rejected.Load(),
-		Kills:    h.kills.Load(),
-		Logins:   h.logins.Load(),
-		Denied:   h.denied.Load(),
+		Applied:   h.applied.Load(),
+		Rejected:  h.rejected.Load(),
+		Kills:     h.kills.Load(),
+		Rearms:    h.rearms.Load(),
+		Logins:    h.logins.Load(),
+		Denied:    h.denied.Load(),
+		Throttled: h.throttled.Load(),
 	}
 	if h.events != nil {
 		c.Events = h.events.next.Load()
@@ -188,10 +252,12 @@ type route struct {
 var routes = map[string]route{
 	"":           {allow: "GET, HEAD", get: (*Handler).servePage},
 	"kill":       {allow: "POST", post: (*Handler).servePageKill},
+	"rearm":      {allow: "POST", post: (*Handler).servePageRearm},
 	"plan":       {allow: "POST", post: (*Handler).servePagePlan},
 	"logout":     {allow: "POST", post: (*Handler).serveLogout},
 	"api/plan":   {allow: "GET, HEAD, PUT", get: (*Handler).serveGetPlan, post: (*Handler).servePutPlan},
 	"api/kill":   {allow: "POST", post: (*Handler).serveKill},
+	"api/rearm":  {allow: "POST", post: (*Handler).serveRearm},
 	"api/stats":  {allow: "GET, HEAD", get: (*Handler).serveStats},
 	"api/events": {allow: "GET, HEAD", get: (*Handler).serveEvents},
 	"api/status": {allow: "GET, HEAD", get: (*Handler).serveStatus},
@@ -253,6 +319,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // logChange logs a change with who made it.
 func (h *Handler) logChange(r *http.Request, a auth, level slog.Level, msg string, attrs ...any) {
-	attrs = append(attrs, "remote", r.RemoteAddr, "auth", a.method)
+	attrs = append(attrs, "remote", r.RemoteAddr, "client", h.clientName(r), "auth", a.method)
 	h.log.Log(r.Context(), level, msg, attrs...)
 }

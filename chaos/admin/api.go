@@ -35,14 +35,32 @@ type errorView struct {
 	Problems []chaos.Problem `json:"problems,omitempty"`
 }
 
-// statusView is what api/status answers.
+// statusView is what api/status answers. Everything but the counters and
+// the runner comes from one read of the engine's state.
 type statusView struct {
-	Status   string          `json:"status"`
-	Instance string          `json:"instance"`
-	Seed     uint64          `json:"seed"`
-	Source   string          `json:"source,omitempty"`
-	Counters Counters        `json:"counters"`
-	Runner   json.RawMessage `json:"runner,omitempty"`
+	Status         string          `json:"status"`
+	Instance       string          `json:"instance"`
+	Seed           uint64          `json:"seed"`
+	Source         string          `json:"source,omitempty"`
+	Generation     uint64          `json:"generation"`
+	Disabled       bool            `json:"disabled"`
+	DisabledReason string          `json:"disabled_reason,omitempty"`
+	DisabledAt     time.Time       `json:"disabled_at,omitzero"`
+	RearmedBy      string          `json:"rearmed_by,omitempty"`
+	RearmedAt      time.Time       `json:"rearmed_at,omitzero"`
+	Counters       Counters        `json:"counters"`
+	Runner         json.RawMessage `json:"runner,omitempty"`
+}
+
+// statsView is what api/stats answers: the engine's counters, with the
+// points filtered by ?q= and cut to one page.
+type statsView struct {
+	chaos.Stats
+	// Total counts the points that match ?q=, on every page.
+	Total int `json:"total"`
+	// Page is the page number, from 1; Limit the most points on a page.
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
 }
 
 // eventView is one event as api/events answers it.
@@ -88,9 +106,23 @@ func (h *Handler) servePutPlan(w http.ResponseWriter, r *http.Request, a auth) {
 	writeJSON(w, http.StatusOK, h.planView())
 }
 
-// errUnsupportedType is returned by decodePlan for a body neither JSON nor
-// text.
-var errUnsupportedType = errors.New("admin: content type must be application/json or text/plain")
+// errUnsupportedType is matched by the error of decodePlan for a body
+// neither JSON nor text.
+var errUnsupportedType = errors.New("admin: unsupported content type")
+
+// typeError is the error of decodePlan for a Content-Type that is neither
+// JSON nor text. It says which header to send instead: curl, for one,
+// sends application/x-www-form-urlencoded with --data, and a plan in text
+// form does not survive form decoding ("50%error", "a+b").
+type typeError struct{ contentType string }
+
+func (e *typeError) Error() string {
+	return "admin: unsupported content type " + strconv.Quote(e.contentType) +
+		`: send the header "Content-Type: text/plain" with a plan in text form, or "Content-Type: application/json" with one in JSON` +
+		` (with curl: -H 'Content-Type: text/plain' --data-binary @plan.txt)`
+}
+
+func (e *typeError) Is(target error) bool { return target == errUnsupportedType }
 
 // errMalformed is wrapped by decodePlan's error for a JSON body that does
 // not parse as JSON at all.
@@ -105,13 +137,13 @@ func decodePlan(contentType string, body []byte) (chaos.Plan, error) {
 		mt, _, err := mime.ParseMediaType(contentType)
 		switch {
 		case err != nil:
-			return chaos.Plan{}, errUnsupportedType
+			return chaos.Plan{}, &typeError{contentType}
 		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 			isJSON = true
 		case mt == "text/plain":
 			return chaos.ParsePlan(string(body))
 		default:
-			return chaos.Plan{}, errUnsupportedType
+			return chaos.Plan{}, &typeError{contentType}
 		}
 	}
 	if !isJSON {
@@ -131,6 +163,8 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, a auth, err err
 	switch {
 	case errors.As(err, &pe):
 		writeError(w, http.StatusUnprocessableEntity, pe.Err.Error(), pe.Problems)
+	case errors.Is(err, chaos.ErrDisabled):
+		writeError(w, http.StatusConflict, disabledMessage(h.e.Active()), nil)
 	case errors.Is(err, errUnsupportedType):
 		writeError(w, http.StatusUnsupportedMediaType, err.Error(), nil)
 	default:
@@ -146,11 +180,33 @@ func (h *Handler) accepted(r *http.Request, a auth) {
 		"version", act.Plan.Version, "rules", len(act.Plan.Rules), "plan", act.Plan.String(), "clamped", act.Clamped)
 }
 
+// disabledMessage says why a plan was not applied while the kill switch
+// is thrown, and what to do.
+func disabledMessage(a chaos.Active) string {
+	msg := "admin: the kill switch is thrown"
+	if a.DisabledReason != "" {
+		msg += " (" + a.DisabledReason + ")"
+	}
+	return msg + ": re-arm first (POST api/rearm, or Re-arm on the page), then apply the plan again"
+}
+
+// who names the client of r in the kill switch's reason and in Rearm.
+func (h *Handler) who(r *http.Request) string { return sourceName + ": " + h.clientName(r) }
+
 // kill throws the kill switch and records it.
 func (h *Handler) kill(r *http.Request, a auth) {
-	h.e.Disable()
+	h.e.Disable(h.who(r))
 	h.kills.Add(1)
 	h.logChange(r, a, slog.LevelWarn, "faultline admin: kill switch thrown")
+}
+
+// rearm turns the kill switch off and records it; "was_disabled" in the
+// log tells a re-arm from one that found nothing to do.
+func (h *Handler) rearm(r *http.Request, a auth) {
+	was := h.e.Disabled()
+	h.e.Rearm(h.who(r))
+	h.rearms.Add(1)
+	h.logChange(r, a, slog.LevelWarn, "faultline admin: kill switch re-armed", "was_disabled", was)
 }
 
 func (h *Handler) serveKill(w http.ResponseWriter, r *http.Request, a auth) {
@@ -158,8 +214,21 @@ func (h *Handler) serveKill(w http.ResponseWriter, r *http.Request, a auth) {
 	writeJSON(w, http.StatusOK, h.planView())
 }
 
+func (h *Handler) serveRearm(w http.ResponseWriter, r *http.Request, a auth) {
+	h.rearm(r, a)
+	writeJSON(w, http.StatusOK, h.planView())
+}
+
 func (h *Handler) serveStats(w http.ResponseWriter, r *http.Request, _ auth) {
-	writeJSON(w, http.StatusOK, h.e.Stats())
+	q, err := parsePointsQuery(r.URL.Query(), DefaultStatsLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	s := h.e.Stats()
+	v := statsView{Stats: s, Page: q.page, Limit: q.limit}
+	v.Points, v.Total = q.apply(s.Points)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, _ auth) {
@@ -180,13 +249,20 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, _ auth) {
 }
 
 func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, _ auth) {
+	a := h.e.Active()
 	v := statusView{
-		Status:   statusText(h.e),
-		Instance: h.e.Instance(),
-		Seed:     h.e.Seed(),
-		Source:   h.e.Active().Source,
-		Counters: h.Counters(),
-		Runner:   h.runner(),
+		Status:         statusText(a),
+		Instance:       h.e.Instance(),
+		Seed:           h.e.Seed(),
+		Source:         a.Source,
+		Generation:     a.Generation,
+		Disabled:       a.Disabled,
+		DisabledReason: a.DisabledReason,
+		DisabledAt:     a.DisabledAt,
+		RearmedBy:      a.RearmedBy,
+		RearmedAt:      a.RearmedAt,
+		Counters:       h.Counters(),
+		Runner:         h.runner(),
 	}
 	writeJSON(w, http.StatusOK, v)
 }
@@ -205,8 +281,8 @@ func (h *Handler) runner() json.RawMessage {
 
 // statusText is "disabled" when the kill switch is thrown, "armed"
 // otherwise.
-func statusText(e *chaos.Engine) string {
-	if e.Disabled() {
+func statusText(a chaos.Active) string {
+	if a.Disabled {
 		return "disabled"
 	}
 	return "armed"

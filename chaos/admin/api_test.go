@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -55,9 +56,11 @@ func TestAuth(t *testing.T) {
 		{"scheme in lower case", "bearer " + testToken, "api/stats", 200, ""},
 		{"right token on page", "Bearer " + testToken, "", 200, ""},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q := req{method: "GET", path: tt.path, token: "-"}
+			// One client address per case, so that the wrong tokens do not
+			// add up to a throttled client.
+			q := req{method: "GET", path: tt.path, token: "-", remote: fmt.Sprintf("198.51.100.%d:1234", i+1)}
 			if tt.header != "" {
 				q.header = map[string]string{"Authorization": tt.header}
 			}
@@ -175,13 +178,19 @@ func TestKill(t *testing.T) {
 		t.Errorf("a point fired after the kill switch: %v", err)
 	}
 	st := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"}))
-	if st.Status != "disabled" || st.Counters.Kills != 1 {
+	if st.Status != "disabled" || !st.Disabled || st.Counters.Kills != 1 {
 		t.Errorf("api/status = %+v, want disabled after 1 kill", st)
 	}
-	// Applying a plan turns the engine on again.
-	do(t, h, req{method: "PUT", path: "api/plan", body: "db.query=error"})
-	if e.Disabled() {
-		t.Error("engine still disabled after a new plan")
+	if want := "admin: 192.0.2.1"; st.DisabledReason != want || e.Active().DisabledReason != want {
+		t.Errorf("kill switch reason %q (engine %q), want %q", st.DisabledReason, e.Active().DisabledReason, want)
+	}
+	// Applying a plan no longer turns the engine on again: it asks to re-arm.
+	w = do(t, h, req{method: "PUT", path: "api/plan", body: "db.query=error", header: map[string]string{"Content-Type": "text/plain"}})
+	if w.Code != http.StatusConflict || !e.Disabled() {
+		t.Fatalf("PUT api/plan while disabled: %d, disabled %v; want 409 and still disabled", w.Code, e.Disabled())
+	}
+	if msg := decode[errorView](t, w).Error; !strings.Contains(msg, "re-arm first") || !strings.Contains(msg, "api/rearm") {
+		t.Errorf("409 says %q, want it to say to re-arm first with api/rearm", msg)
 	}
 }
 

@@ -245,3 +245,60 @@ func FuzzParseBearer(f *testing.F) {
 		}
 	})
 }
+
+// TestLogoutEndsSession checks that logging out ends the session on the
+// server: its cookie, copied before, no longer lets anyone in, while
+// another session goes on.
+func TestLogoutEndsSession(t *testing.T) {
+	e, h := newTest(t)
+	cookie, csrf := login(t, h)
+	other, _ := login(t, h)
+	w := do(t, h, req{method: "POST", path: "logout", token: "-", cookie: cookie, header: formHeader, body: "csrf=" + url.QueryEscape(csrf)})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", w.Code)
+	}
+	for _, q := range []req{
+		{method: "GET", path: "api/plan", token: "-", cookie: cookie},
+		{method: "GET", path: "", token: "-", cookie: cookie},
+		{method: "POST", path: "kill", token: "-", cookie: cookie, header: formHeader, body: "csrf=" + url.QueryEscape(csrf)},
+		{method: "POST", path: "logout", token: "-", cookie: cookie, header: formHeader, body: "csrf=" + url.QueryEscape(csrf)},
+	} {
+		if w := do(t, h, q); w.Code != http.StatusUnauthorized {
+			t.Errorf("%s /%s with the cookie of a logged-out session: %d, want 401", q.method, q.path, w.Code)
+		}
+	}
+	if e.Disabled() {
+		t.Error("a logged-out session threw the kill switch")
+	}
+	if w := do(t, h, req{method: "GET", path: "api/plan", token: "-", cookie: other}); w.Code != http.StatusOK {
+		t.Errorf("another session after the logout: %d, want 200", w.Code)
+	}
+}
+
+// TestSessionsBounded logs in more often than the handler keeps sessions:
+// it keeps the newest, and forgets expired ones first.
+func TestSessionsBounded(t *testing.T) {
+	_, h := newTest(t)
+	now := time.Now()
+	h.newSession(now.Add(-sessionTTL)) // expired: dropped first
+	first := h.newSession(now)
+	for range maxSessions - 1 {
+		h.newSession(now.Add(time.Second))
+	}
+	if n := h.live.len(); n != maxSessions {
+		t.Fatalf("%d sessions held, want %d", n, maxSessions)
+	}
+	if _, ok := h.checkSession(first, now); !ok {
+		t.Error("the expired session was not the one dropped")
+	}
+	last := h.newSession(now.Add(2 * time.Second))
+	if n := h.live.len(); n != maxSessions {
+		t.Errorf("%d sessions held, want %d", n, maxSessions)
+	}
+	if _, ok := h.checkSession(first, now); ok {
+		t.Error("the session closest to expiry is still live in a full table")
+	}
+	if _, ok := h.checkSession(last, now); !ok {
+		t.Error("the newest session is not live")
+	}
+}

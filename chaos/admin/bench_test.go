@@ -119,3 +119,31 @@ func BenchmarkServe(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPage100kPoints measures the page and api/stats of an engine
+// with 100,000 points, against the baseline of reading the engine's
+// counters (chaos.Engine.Stats), which both must do: the page shows one
+// page of points, so rendering adds little to it.
+func BenchmarkPage100kPoints(b *testing.B) {
+	e, h := hundredK()
+	b.Run("baseline/engine-stats", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = e.Stats()
+		}
+	})
+	for _, path := range []string{"/", "/?page=500", "/?q=op09999", "/api/stats", "/api/stats?q=op09999"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("GET", path, nil)
+				r.Header.Set("Authorization", "Bearer "+testToken)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+}

@@ -27,8 +27,8 @@ func findBrowser(t *testing.T) string {
 }
 
 // TestPageInBrowser logs in to the page in headless Chromium, finds a point
-// that was evaluated, and throws the kill switch. The handler is mounted
-// under a prefix, as in a service.
+// that was evaluated, throws the kill switch and re-arms. The handler is
+// mounted under a prefix, as in a service.
 func TestPageInBrowser(t *testing.T) {
 	browser := findBrowser(t)
 	if testing.Short() {
@@ -105,8 +105,35 @@ func TestPageInBrowser(t *testing.T) {
 	if !e.Disabled() {
 		t.Error("engine not disabled after clicking the kill switch")
 	}
-	if c := h.Counters(); c.Logins != 1 || c.Kills != 1 {
-		t.Errorf("counters %+v, want 1 login and 1 kill", c)
+	reason, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("disabled-reason")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := e.Active().DisabledReason; reason != want || !strings.HasPrefix(reason, "admin: ") {
+		t.Errorf("page gives the reason %q, engine %q", reason, want)
+	}
+
+	// Re-arm posts its form; the page comes back armed, saying who
+	// re-armed, without the button.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("rearm")),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="armed"]`)),
+	)
+	if err != nil {
+		t.Fatalf("re-arm: %v", err)
+	}
+	rearmed, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("rearmed")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Disabled() || !strings.Contains(rearmed, e.Active().RearmedBy) {
+		t.Errorf("after re-arm: disabled %v, page says re-armed %q", e.Disabled(), rearmed)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#rearm").length`)); err != nil || n != 0 {
+		t.Errorf("re-arm buttons after re-arming: %d (%v), want none", n, err)
+	}
+	if c := h.Counters(); c.Logins != 1 || c.Kills != 1 || c.Rearms != 1 {
+		t.Errorf("counters %+v, want 1 login, 1 kill and 1 re-arm", c)
 	}
 	if err := chromedp.Cancel(ctx); err != nil {
 		t.Errorf("closing the browser: %v", err)

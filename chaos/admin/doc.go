@@ -1,13 +1,22 @@
 // Package admin serves an HTTP API and a browser page to watch and steer a
 // running [chaos.Engine]: read the active plan, its source and the counters
-// of every point, see the faults that fired lately, replace the plan, and
-// throw the kill switch.
+// of every point, see the faults that fired lately, replace the plan, throw
+// the kill switch, and re-arm.
 //
-// Mount the handler in a service, usually under a prefix:
+// Mount the handler in a service, usually under a prefix, on the same
+// [http.ServeMux] as the service's own routes but beside them, not behind
+// the fault-injecting middleware:
 //
 //	h := admin.New(engine, admin.WithToken(os.Getenv("FAULTLINE_ADMIN_TOKEN")))
 //	defer h.Close()
+//	mux := http.NewServeMux()
+//	mux.Handle("/", chaoshttp.Middleware(engine)(app))
 //	mux.Handle("/debug/faultline/", http.StripPrefix("/debug/faultline", h))
+//	http.ListenAndServe(addr, mux)
+//
+// Wrapping the whole mux in the middleware (chaoshttp.Middleware(engine)(mux))
+// would make the admin routes fault points too, and a plan such as "*=abort"
+// would then cut off the kill switch that ends it.
 //
 // Every link and form on the page is relative, so the page works under any
 // prefix as long as it is reached with a trailing slash (ServeMux redirects
@@ -27,19 +36,24 @@
 // root page answers 401 with the login form. Tokens are compared in
 // constant time, through their SHA-256 sums so that the comparison does not
 // reveal the length either. Use a long random token (32 bytes or more):
-// nothing else slows down guessing.
+// the login throttle (below) slows down guessing from one address, not
+// from many.
 //
 // # Browsers
 //
 // The page never takes the token from the URL, where it would end up in
 // history and access logs. Its login form posts the token to "login", which
 // sets a session cookie, "faultline_admin", and redirects to the page. The
-// cookie is HttpOnly, SameSite=Strict, Secure when the request came over
-// TLS, scoped by the browser to the directory the handler is mounted at, and
-// valid for 8 hours. It holds no token: it is an expiry and a random nonce
-// signed with HMAC-SHA256 under a key drawn when the handler is made, so
-// sessions end when the process restarts, and each instance of a fleet has
-// its own.
+// cookie is HttpOnly, SameSite=Strict, Secure when the client reached the
+// handler over TLS (see [WithTrustedProxies] for a proxy that terminates
+// TLS), scoped by the browser to the directory the handler is mounted at,
+// and valid for 8 hours. It holds no token: it is an expiry and a random
+// nonce signed with HMAC-SHA256 under a key drawn when the handler is made,
+// and the handler keeps the nonces of the live sessions (the 1024 newest).
+// The page's "Log out" button ends the session on the server, so that the
+// cookie, or a copy of it taken before, no longer lets anyone in. Sessions
+// also end when the process restarts, and each instance of a fleet has its
+// own.
 //
 // A request that changes something (POST or PUT) and is let in by the
 // cookie must also carry the session's CSRF token, as the form field "csrf"
@@ -49,38 +63,80 @@
 // refused with 403 Forbidden. The page sends no JavaScript, and its
 // Content-Security-Policy forbids scripts and framing.
 //
+// The page shows the kill switch (thrown or not, when, and the reason,
+// which names who threw it), who re-armed it last and when, and the
+// engine's generation (see [chaos.Active]), all from one read of the
+// engine. While the kill switch is thrown it offers a "Re-arm" button.
+// It lists at most 100 points at a time: a form filters them by a part of
+// their name (?q=), and links page through them (?page=2).
+//
+// # Login throttle and proxies
+//
+// A client address that sends wrong tokens, at the login form or in an
+// Authorization header, 5 times in a row must then wait 1 second before it
+// may try again, and twice as long after each further failure, up to 15
+// minutes; [WithLoginThrottle] sets the number. While it must wait, its
+// attempts answer 429 Too Many Requests with Retry-After, without the token
+// being checked. The handler remembers at most 10,000 addresses (IPv6 ones
+// by their /64 prefix), forgetting the least recently seen. Refused
+// requests are logged at most once a minute per address, each line
+// counting the refusals not logged before it.
+//
+// The client address is the connection's peer. Behind a reverse proxy,
+// name the proxy with [WithTrustedProxies]: then, for requests from it
+// only, the client is taken from X-Forwarded-For, and X-Forwarded-Proto:
+// https makes the session cookie Secure. From anyone else, both headers
+// are ignored.
+//
 // # JSON API
 //
 // The paths are relative to where the handler is mounted. GET and HEAD
 // never change anything.
 //
-//	GET  api/plan    the active plan: {"plan", "source", "applied", "clamped", "disabled", "text"}
+//	GET  api/plan    the engine's state: [chaos.Active] and the plan's "text"
 //	PUT  api/plan    replace the plan (source "admin"); answers like GET
-//	POST api/kill    the kill switch (chaos.Engine.Disable); answers like GET
-//	GET  api/stats   the counters of every point and rule (chaos.Stats)
+//	POST api/kill    throw the kill switch: chaos.Engine.Disable("admin: CLIENT"); answers like GET
+//	POST api/rearm   re-arm: chaos.Engine.Rearm("admin: CLIENT"), which applies no plan; answers like GET
+//	GET  api/stats   the counters of the points and of every rule (chaos.Stats), a page at a time:
+//	                 {"points", "rules", "total", "page", "limit"}; ?q=NAME keeps the points whose
+//	                 name contains NAME, ?page=N (from 1) and ?limit=N (at most 1000, the default) page
 //	GET  api/events  recent faults: {"events": [...], "last": ID}; ?after=ID gives only newer ones
-//	GET  api/status  {"status": "armed"|"disabled", "instance", "seed", "source", "counters", "runner"}
+//	GET  api/status  {"status": "armed"|"disabled", "instance", "seed", "source", "generation",
+//	                 "disabled", "disabled_reason", "disabled_at", "rearmed_by", "rearmed_at",
+//	                 "counters", "runner"}
 //
-// PUT api/plan reads the body by its Content-Type: application/json (or any
-// +json type) as [chaos.ParsePlanJSON], text/plain as [chaos.ParsePlan], and
-// no Content-Type as [chaos.DecodePlan], which tells the two apart. Bodies
-// are limited to 1 MiB unless [WithMaxBody] says otherwise. Errors are JSON
-// objects {"error": "...", "problems": [{"path": "rules[2].rate", "message":
-// "..."}]}, with these statuses:
+// CLIENT is the client address (see above). PUT api/plan reads the body by
+// its Content-Type: application/json (or any +json type) as
+// [chaos.ParsePlanJSON], text/plain as [chaos.ParsePlan], and no
+// Content-Type as [chaos.DecodePlan], which tells the two apart. Any other
+// type, such as the application/x-www-form-urlencoded that curl's --data
+// sends, is refused with 415, whose message names the header to send:
 //
-//	400  the body is not a plan document (malformed JSON, bad form)
+//	curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' \
+//		--data-binary 'db.query=5%error(timeout)' https://svc.example/debug/faultline/api/plan
+//
+// Bodies are limited to 1 MiB unless [WithMaxBody] says otherwise. Errors
+// are JSON objects {"error": "...", "problems": [{"path": "rules[2].rate",
+// "message": "..."}]}, with these statuses:
+//
+//	400  the body is not a plan document (malformed JSON, bad form), or a
+//	     query parameter is out of range
 //	401  no valid token or session
 //	403  CSRF token missing or wrong, or a cross-origin browser request
 //	404  unknown path, or no token configured
 //	405  method not allowed (the Allow header lists the right ones)
+//	409  the kill switch is thrown: re-arm first, then apply the plan
 //	413  body larger than the limit
-//	415  Content-Type neither JSON nor text
+//	415  Content-Type neither JSON nor text (the message names the header)
 //	422  the plan has problems (its grammar, its values, or the engine's
 //	     policy refused it); "problems" lists each with its field path, and
 //	     the active plan is unchanged
+//	429  too many wrong tokens from the client address; Retry-After says
+//	     how many seconds to wait
 //
-// Every change (plan applied or rejected, kill switch, login, logout) is
-// logged to the logger of [WithLogger] and counted (see [Handler.Counters]).
+// Every change (plan applied or rejected, kill switch, re-arm, login,
+// logout) is logged to the logger of [WithLogger] and counted (see
+// [Handler.Counters]).
 //
 // # Events
 //

@@ -23,7 +23,10 @@ type record struct {
 	ev chaos.Event
 }
 
-var _ chaos.Observer = (*ring)(nil)
+var _ chaos.InlineObserver = (*ring)(nil)
+
+// NeverBlocks marks the ring as an inline observer: Observe only stores.
+func (g *ring) NeverBlocks() {}
 
 func newRing(n int) *ring { return &ring{slots: make([]atomic.Pointer[record], n)} }
 
@@ -38,6 +41,9 @@ func (g *ring) Observe(_ context.Context, ev chaos.Event) {
 // and the id of the newest event claimed.
 func (g *ring) since(after uint64) ([]eventView, uint64) {
 	last := g.next.Load()
+	if after >= last { // also keeps after+1 from wrapping to 0
+		return []eventView{}, last
+	}
 	n := uint64(len(g.slots))
 	first := after + 1
 	if last > n && first <= last-n {

@@ -3,7 +3,9 @@ package admin
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -109,7 +111,7 @@ func TestRingProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		n := rapid.IntRange(1, 8).Draw(rt, "size")
 		k := rapid.IntRange(0, 30).Draw(rt, "events")
-		after := rapid.Uint64Range(0, 40).Draw(rt, "after")
+		after := rapid.OneOf(rapid.Uint64Range(0, 40), rapid.Uint64Range(math.MaxUint64-40, math.MaxUint64)).Draw(rt, "after")
 		g := newRing(n)
 		for i := 1; i <= k; i++ {
 			g.Observe(context.Background(), chaos.Event{Point: fmt.Sprint("p", i)})
@@ -119,7 +121,7 @@ func TestRingProperty(t *testing.T) {
 			rt.Fatalf("last = %d, want %d", last, k)
 		}
 		var want []uint64
-		for id := max(after, uint64(max(k-n, 0))) + 1; id <= uint64(k); id++ {
+		for id := max(after, uint64(max(k-n, 0))) + 1; after < uint64(k) && id <= uint64(k); id++ {
 			want = append(want, id)
 		}
 		if ids := eventIDs(got); !slices.Equal(ids, want) {
@@ -178,5 +180,28 @@ func TestRingConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := g.next.Load(); got != writers*each {
 		t.Errorf("recorded %d events, want %d", got, writers*each)
+	}
+}
+
+// TestEventsAfterNearMax checks that ?after= near the largest event id
+// gives no events: after+1 must not wrap around to 0 and give them all.
+func TestEventsAfterNearMax(t *testing.T) {
+	e, h := newTest(t, WithEvents(4))
+	if err := e.Apply(chaos.MustParsePlan("db.query=error")); err != nil {
+		t.Fatal(err)
+	}
+	fire(e, "db.query", 3)
+	for _, after := range []uint64{
+		math.MaxUint64, math.MaxUint64 - 1, math.MaxUint64 - 2, math.MaxUint64 - 3, math.MaxUint64 - 4,
+		math.MaxUint64 - 255, math.MaxUint64 - 256, 1 << 63, 4,
+	} {
+		path := "api/events?after=" + strconv.FormatUint(after, 10)
+		v := decode[eventsView](t, do(t, h, req{method: "GET", path: path}))
+		if len(v.Events) != 0 || v.Events == nil || v.Last != 3 {
+			t.Errorf("%s: ids %v last %d, want none and last 3", path, eventIDs(v.Events), v.Last)
+		}
+	}
+	if w := do(t, h, req{method: "GET", path: "api/events?after=18446744073709551616"}); w.Code != 400 {
+		t.Errorf("after=2^64: %d, want 400", w.Code)
 	}
 }

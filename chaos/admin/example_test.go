@@ -14,8 +14,8 @@ import (
 )
 
 // ExampleNew mounts the admin handler under a prefix and drives its JSON
-// API: replace the plan, read the counters, have a bad plan refused, and
-// throw the kill switch.
+// API: replace the plan, read the counters, have a bad plan refused, throw
+// the kill switch, have a plan refused until re-arming, and re-arm.
 func ExampleNew() {
 	engine := chaos.New(chaos.WithSeed(42))
 	h := admin.New(engine, admin.WithToken("use-32-random-bytes-in-production"))
@@ -63,6 +63,16 @@ func ExampleNew() {
 
 	status, _ = call("POST", "api/kill", "", "")
 	fmt.Println("POST api/kill:", status, "disabled:", engine.Disabled())
+	fmt.Println("reason:", engine.Active().DisabledReason)
+
+	status, body = call("PUT", "api/plan", "text/plain", "db.query=error")
+	fmt.Println("PUT api/plan:", status)
+	fmt.Print(body)
+
+	status, _ = call("POST", "api/rearm", "", "")
+	fmt.Println("POST api/rearm:", status, "disabled:", engine.Disabled())
+	status, _ = call("PUT", "api/plan", "text/plain", "db.query=error")
+	fmt.Println("PUT api/plan:", status)
 
 	req, _ := http.NewRequest("GET", srv.URL+"/debug/faultline/api/plan", nil)
 	resp, _ := srv.Client().Do(req)
@@ -77,6 +87,11 @@ func ExampleNew() {
 	// PUT api/plan: 422 Unprocessable Entity
 	// {"error":"chaos: invalid plan","problems":[{"path":"rules[0].rate","message":"2 is outside [0,1]"}]}
 	// POST api/kill: 200 OK disabled: true
+	// reason: admin: 127.0.0.1
+	// PUT api/plan: 409 Conflict
+	// {"error":"admin: the kill switch is thrown (admin: 127.0.0.1): re-arm first (POST api/rearm, or Re-arm on the page), then apply the plan again"}
+	// POST api/rearm: 200 OK disabled: false
+	// PUT api/plan: 200 OK
 	// without the token: 401 Unauthorized
 }
 
@@ -97,7 +112,7 @@ func ExampleWithSourceStatus() {
 	h.ServeHTTP(w, req)
 	fmt.Print(w.Body)
 	// Output:
-	// {"status":"armed","instance":"web-1","seed":7,"counters":{"applied":0,"rejected":0,"kills":0,"logins":0,"denied":0,"events":0},"runner":{"etag":"v12","last_error":null,"source":"http"}}
+	// {"status":"armed","instance":"web-1","seed":7,"generation":0,"disabled":false,"counters":{"applied":0,"rejected":0,"kills":0,"rearms":0,"logins":0,"denied":0,"throttled":0,"events":0},"runner":{"etag":"v12","last_error":null,"source":"http"}}
 }
 
 // ExampleHandler_Counters counts the changes made through the handler.
@@ -123,5 +138,58 @@ func ExampleHandler_Counters() {
 	// 422
 	// 401
 	// 200
-	// {Applied:1 Rejected:1 Kills:1 Logins:0 Denied:1 Events:0}
+	// {Applied:1 Rejected:1 Kills:1 Rearms:0 Logins:0 Denied:1 Throttled:0 Events:0}
+}
+
+// ExampleWithTrustedProxies serves the handler behind a proxy at 10.0.0.0/8
+// that terminates TLS: only a request from the proxy gets a Secure session
+// cookie for X-Forwarded-Proto: https, and is taken to come from the
+// X-Forwarded-For address, which the kill switch's reason names.
+func ExampleWithTrustedProxies() {
+	const token = "use-32-random-bytes-in-production"
+	engine := chaos.New(chaos.WithSeed(1))
+	h := admin.New(engine, admin.WithToken(token), admin.WithTrustedProxies("10.0.0.0/8"))
+	defer h.Close()
+
+	for _, peer := range []string{"10.0.3.4:4711", "203.0.113.9:4711"} {
+		req := httptest.NewRequest("POST", "/login", strings.NewReader("token="+token))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.RemoteAddr = peer
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		fmt.Println("login from", peer, "Secure cookie:", w.Result().Cookies()[0].Secure)
+	}
+
+	req := httptest.NewRequest("POST", "/api/kill", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Forwarded-For", "198.51.100.7, 10.0.9.9")
+	req.RemoteAddr = "10.0.3.4:4711"
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	fmt.Println("kill switch:", engine.Active().DisabledReason)
+	// Output:
+	// login from 10.0.3.4:4711 Secure cookie: true
+	// login from 203.0.113.9:4711 Secure cookie: false
+	// kill switch: admin: 198.51.100.7
+}
+
+// ExampleWithLoginThrottle lets a client address fail twice: its next
+// attempt must wait, and is refused without the token being checked.
+func ExampleWithLoginThrottle() {
+	const token = "use-32-random-bytes-in-production"
+	h := admin.New(chaos.New(chaos.WithSeed(1)), admin.WithToken(token), admin.WithLoginThrottle(2))
+	defer h.Close()
+	for _, try := range []string{"guess-1", "guess-2", token} {
+		req := httptest.NewRequest("GET", "/api/status", nil)
+		req.Header.Set("Authorization", "Bearer "+try)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		fmt.Printf("%d Retry-After=%q\n", w.Code, w.Header().Get("Retry-After"))
+	}
+	fmt.Println("throttled:", h.Counters().Throttled)
+	// Output:
+	// 401 Retry-After=""
+	// 401 Retry-After=""
+	// 429 Retry-After="1"
+	// throttled: 1
 }

@@ -32,6 +32,7 @@ type req struct {
 	header       map[string]string
 	cookie       *http.Cookie
 	token        string // bearer token; "-" sends none
+	remote       string // the peer's address; httptest's 192.0.2.1:1234 when empty
 }
 
 // do serves q with h and returns the recorded answer.
@@ -48,6 +49,9 @@ func do(t *testing.T, h http.Handler, q req) *httptest.ResponseRecorder {
 	case "-":
 	default:
 		r.Header.Set("Authorization", "Bearer "+q.token)
+	}
+	if q.remote != "" {
+		r.RemoteAddr = q.remote
 	}
 	for k, v := range q.header {
 		r.Header.Set(k, v)

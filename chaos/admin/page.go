@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -53,11 +54,23 @@ type pageData struct {
 	Seed     uint64
 	Active   chaos.Active
 	PlanText string
-	Stats    chaos.Stats
+	Rules    []chaos.RuleStats
 	Events   []eventView // newest first
 	Counters Counters
 	Runner   string
 	CSRF     string
+
+	// Points is one page of the points whose name contains Query: the
+	// First-th to the Last-th of Matching, out of AllPoints in all. Prev
+	// and Next link to the pages around it, when there are some.
+	Points        []chaos.PointStats
+	Query         string
+	Page, Pages   int
+	First, Last   int
+	Matching      int
+	AllPoints     int
+	Prev, Next    string
+	PointsPerPage int
 
 	// Draft and DraftVersion fill the plan form; Error and Problems say
 	// why the last one was rejected.
@@ -67,20 +80,43 @@ type pageData struct {
 	Problems     []chaos.Problem
 }
 
-func (h *Handler) pageData(a auth) *pageData {
+// pageData returns what the page shows, for a request with query v: the
+// points page of ?q= and ?page= (a page out of range shows the nearest).
+func (h *Handler) pageData(a auth, v url.Values) *pageData {
 	act := h.e.Active()
+	stats := h.e.Stats()
 	d := &pageData{
-		Style:    template.CSS(styleCSS),
-		Status:   statusText(h.e),
-		Instance: h.e.Instance(),
-		Seed:     h.e.Seed(),
-		Active:   act,
-		PlanText: act.Plan.String(),
-		Stats:    h.e.Stats(),
-		Counters: h.Counters(),
-		CSRF:     a.csrf,
+		Style:         template.CSS(styleCSS),
+		Status:        statusText(act),
+		Instance:      h.e.Instance(),
+		Seed:          h.e.Seed(),
+		Active:        act,
+		PlanText:      act.Plan.String(),
+		Rules:         stats.Rules,
+		Counters:      h.Counters(),
+		CSRF:          a.csrf,
+		AllPoints:     len(stats.Points),
+		PointsPerPage: pagePoints,
 	}
 	d.Draft, d.DraftVersion = d.PlanText, act.Plan.Version
+	q, err := parsePointsQuery(url.Values{"q": v["q"], "page": v["page"]}, pagePoints)
+	if err != nil {
+		q.page = 1
+	}
+	d.Points, d.Matching = q.apply(stats.Points)
+	d.Pages = max(1, (d.Matching+pagePoints-1)/pagePoints)
+	if q.page > d.Pages {
+		q.page = d.Pages
+		d.Points, _ = q.apply(stats.Points)
+	}
+	d.Query, d.Page = q.q, q.page
+	d.First, d.Last = (q.page-1)*pagePoints+min(1, len(d.Points)), (q.page-1)*pagePoints+len(d.Points)
+	if q.page > 1 {
+		d.Prev = q.pageURL(q.page - 1)
+	}
+	if q.page < d.Pages {
+		d.Next = q.pageURL(q.page + 1)
+	}
 	if h.events != nil {
 		evs, _ := h.events.since(0)
 		evs = evs[max(0, len(evs)-pageEvents):]
@@ -97,12 +133,18 @@ func (h *Handler) pageData(a auth) *pageData {
 }
 
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, a auth) {
-	h.render(w, http.StatusOK, pageTmpl, h.pageData(a))
+	h.render(w, http.StatusOK, pageTmpl, h.pageData(a, r.URL.Query()))
 }
 
 // servePageKill is the page's kill switch button.
 func (h *Handler) servePageKill(w http.ResponseWriter, r *http.Request, a auth) {
 	h.kill(r, a)
+	seeOther(w)
+}
+
+// servePageRearm is the page's re-arm button.
+func (h *Handler) servePageRearm(w http.ResponseWriter, r *http.Request, a auth) {
+	h.rearm(r, a)
 	seeOther(w)
 }
 
@@ -129,14 +171,18 @@ func (h *Handler) servePagePlan(w http.ResponseWriter, r *http.Request, a auth) 
 	}
 	h.rejected.Add(1)
 	h.logChange(r, a, slog.LevelWarn, "faultline admin: plan rejected", "error", err)
-	d := h.pageData(a)
+	d := h.pageData(a, r.URL.Query())
 	d.Draft, d.DraftVersion = text, version
 	d.Error = err.Error()
+	code := http.StatusUnprocessableEntity
 	var pe *chaos.PlanError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		d.Error, d.Problems = pe.Err.Error(), pe.Problems
+	case errors.Is(err, chaos.ErrDisabled):
+		code, d.Error = http.StatusConflict, "The kill switch is thrown: re-arm first, then apply the plan again."
 	}
-	h.render(w, http.StatusUnprocessableEntity, pageTmpl, d)
+	h.render(w, code, pageTmpl, d)
 }
 
 // renderLogin shows the login form with an optional message.

@@ -71,7 +71,7 @@ func TestPageKill(t *testing.T) {
 		t.Fatal("engine not disabled")
 	}
 	page := do(t, h, req{method: "GET", path: "", token: "-", cookie: cookie}).Body.String()
-	if !strings.Contains(page, `data-state="disabled">disabled<`) || !strings.Contains(page, "kill switch was thrown") {
+	if !strings.Contains(page, `data-state="disabled">disabled<`) || !strings.Contains(page, "kill switch is thrown") {
 		t.Errorf("page after the kill switch does not say disabled")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -220,4 +221,36 @@ func FuzzPutPlan(f *testing.F) {
 			t.Fatalf("status %d for %q %q: %s", w.Code, contentType, body, w.Body)
 		}
 	})
+}
+
+// TestPutPlanUnsupportedType checks that a 415 says exactly which header
+// to send: curl's --data sends application/x-www-form-urlencoded, in which
+// a plan in text form ("50%error", "a+b") does not survive.
+func TestPutPlanUnsupportedType(t *testing.T) {
+	tests := []struct {
+		name, contentType string
+	}{
+		{"curl --data", "application/x-www-form-urlencoded"},
+		{"multipart", "multipart/form-data; boundary=x"},
+		{"html", "text/html"},
+		{"unparsable", "text/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, h := newTest(t)
+			w := do(t, h, req{method: "PUT", path: "api/plan", body: "db.query=50%error", header: map[string]string{"Content-Type": tt.contentType}})
+			if w.Code != http.StatusUnsupportedMediaType {
+				t.Fatalf("status %d, want 415; body %s", w.Code, w.Body)
+			}
+			msg := decode[errorView](t, w).Error
+			for _, want := range []string{`"Content-Type: text/plain"`, `"Content-Type: application/json"`, strconv.Quote(tt.contentType)} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("415 says %q, which does not name %s", msg, want)
+				}
+			}
+			if len(e.Plan().Rules) != 0 {
+				t.Errorf("plan applied: %v", e.Plan())
+			}
+		})
+	}
 }

@@ -39,6 +39,12 @@ func newObserver(e *chaos.Engine, injections metric.Int64Counter) *observer {
 	return o
 }
 
+var _ chaos.InlineObserver = (*observer)(nil)
+
+// NeverBlocks marks the observer as inline: it only records into the
+// meter and the span, so the engine calls it on the call's goroutine.
+func (o *observer) NeverBlocks() {}
+
 // Observe counts the fault and, if the call's span is recording, adds the
 // event to it.
 func (o *observer) Observe(ctx context.Context, ev chaos.Event) {

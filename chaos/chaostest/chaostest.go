@@ -57,8 +57,16 @@ func New(t testing.TB, opts ...chaos.Option) *chaos.Engine {
 // the previous plan, no plan, or the kill switch. It fails the test at once
 // if the plan does not parse or apply, and at cleanup, unless the test has
 // already failed, if a rule named no point that was evaluated: a typo that
-// silently tested nothing. The previous plan is applied afresh, so its
-// counts and TTLs restart.
+// silently tested nothing (a rule at rate 0, which the engine leaves out
+// and so cannot see evaluated, is not checked). The previous plan is
+// applied afresh, so its counts and TTLs restart.
+//
+// The engine is the test's own, so Enable may turn its kill switch off:
+// if the switch is thrown when Enable is called, Enable re-arms the engine
+// (by "chaostest") and cleanup throws it again; if the test throws it
+// while the plan is on, cleanup re-arms the engine (by "chaostest
+// cleanup") before it restores the previous plan. Do not use Enable on an
+// engine that serves anything but the test.
 func Enable(t testing.TB, e *chaos.Engine, plan string) {
 	t.Helper()
 	p, err := chaos.DecodePlan([]byte(plan))
@@ -72,11 +80,17 @@ func Enable(t testing.TB, e *chaos.Engine, plan string) {
 func EnablePlan(t testing.TB, e *chaos.Engine, p chaos.Plan) {
 	t.Helper()
 	prev := e.Active()
+	if prev.Disabled {
+		e.Rearm("chaostest")
+	}
 	before := make(map[string]uint64)
 	for _, ps := range e.Stats().Points {
 		before[ps.Point] = ps.Evaluations
 	}
 	if err := e.Apply(p, chaos.FromSource("test")); err != nil {
+		if prev.Disabled {
+			e.Disable(prev.DisabledReason) // as it was
+		}
 		t.Fatalf("faultline: %v", err)
 	}
 	t.Cleanup(func() {
@@ -85,10 +99,13 @@ func EnablePlan(t testing.TB, e *chaos.Engine, p chaos.Plan) {
 		if !t.Failed() {
 			points := e.Stats().Points
 			for i, r := range p.Rules {
-				if !evaluated(points, before, r.Point) {
+				if r.Rate > 0 && !evaluated(points, before, r.Point) {
 					t.Errorf("faultline: rule %d (point %q) named no point that was evaluated while the plan was enabled", i, r.Point)
 				}
 			}
+		}
+		if e.Disabled() && !prev.Disabled {
+			e.Rearm("chaostest cleanup")
 		}
 		if err := e.Restore(prev); err != nil {
 			t.Errorf("faultline: restoring the previous plan (faults now disabled): %v", err)

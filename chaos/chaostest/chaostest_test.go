@@ -116,30 +116,56 @@ func TestNewLogsSeedOnFailure(t *testing.T) {
 	}
 }
 
+// TestEnableRestores: whatever was active before Enable, and whatever the
+// test did to the kill switch meanwhile, cleanup puts back what was
+// active before; the engine is the test's own, so it re-arms it to do so.
 func TestEnableRestores(t *testing.T) {
 	tests := []struct {
-		name  string
-		setup func(e *chaos.Engine)
-		check func(t *testing.T, e *chaos.Engine)
+		name   string
+		setup  func(e *chaos.Engine)
+		during func(e *chaos.Engine) // after the plan is checked to be on
+		check  func(t *testing.T, e *chaos.Engine)
 	}{
 		{"previous plan", func(e *chaos.Engine) {
 			_ = e.Apply(chaos.MustParsePlan("a=abort"), chaos.FromSource("admin"))
-		}, func(t *testing.T, e *chaos.Engine) {
+		}, nil, func(t *testing.T, e *chaos.Engine) {
 			if a := e.Active(); a.Plan.String() != "a=abort" || a.Source != "admin" || e.Disabled() {
 				t.Errorf("restored %+v", a)
 			}
 		}},
-		{"no plan", func(*chaos.Engine) {}, func(t *testing.T, e *chaos.Engine) {
+		{"no plan", func(*chaos.Engine) {}, nil, func(t *testing.T, e *chaos.Engine) {
 			if len(e.Plan().Rules) != 0 || e.Disabled() {
 				t.Errorf("restored plan %q, disabled %v; want no plan, not disabled", e.Plan(), e.Disabled())
 			}
 		}},
 		{"kill switch", func(e *chaos.Engine) {
 			_ = e.Apply(chaos.MustParsePlan("a=abort"))
-			e.Disable()
+			e.Disable("admin: alice")
+		}, nil, func(t *testing.T, e *chaos.Engine) {
+			if a := e.Active(); !a.Disabled || a.DisabledReason != "admin: alice" || len(e.Plan().Rules) != 0 {
+				t.Errorf("restored plan %q, disabled %v by %q; want the kill switch thrown by admin: alice", e.Plan(), a.Disabled, a.DisabledReason)
+			}
+		}},
+		{"kill switch thrown by the test", func(e *chaos.Engine) {
+			_ = e.Apply(chaos.MustParsePlan("a=abort"), chaos.FromSource("admin"))
+		}, func(e *chaos.Engine) {
+			e.Disable("the test")
 		}, func(t *testing.T, e *chaos.Engine) {
-			if !e.Disabled() || len(e.Plan().Rules) != 0 {
-				t.Errorf("restored plan %q, disabled %v; want the kill switch", e.Plan(), e.Disabled())
+			a := e.Active()
+			if a.Disabled || a.RearmedBy != "chaostest cleanup" || a.Plan.String() != "a=abort" || a.Source != "admin" {
+				t.Errorf("disabled %v, re-armed by %q, plan %q from %q; want a=abort from admin, re-armed by chaostest cleanup", a.Disabled, a.RearmedBy, a.Plan, a.Source)
+			}
+			if e.Point("a").Inject(context.Background()) == nil {
+				t.Error("the restored plan does not fire")
+			}
+		}},
+		{"kill switch thrown before and by the test", func(e *chaos.Engine) {
+			e.Disable("admin: alice")
+		}, func(e *chaos.Engine) {
+			e.Disable("the test")
+		}, func(t *testing.T, e *chaos.Engine) {
+			if a := e.Active(); !a.Disabled || a.DisabledReason != "admin: alice" {
+				t.Errorf("disabled %v by %q; want the kill switch thrown by admin: alice", a.Disabled, a.DisabledReason)
 			}
 		}},
 	}
@@ -150,7 +176,10 @@ func TestEnableRestores(t *testing.T) {
 			f := &fakeTB{name: t.Name()}
 			f.do(func() { chaostest.Enable(f, e, "p=error(enabled)") })
 			if err := e.Point("p").Inject(context.Background()); !errors.Is(err, faults.ErrInjected) {
-				t.Fatalf("Inject while enabled = %v", err)
+				t.Fatalf("Inject while enabled = %v; errors %q", err, f.errs)
+			}
+			if tt.during != nil {
+				tt.during(e)
 			}
 			f.finish()
 			if len(f.errs) != 0 {
@@ -158,6 +187,21 @@ func TestEnableRestores(t *testing.T) {
 			}
 			tt.check(t, e)
 		})
+	}
+}
+
+// TestEnableRefusedKeepsKillSwitch: a plan refused on an engine whose kill
+// switch was thrown leaves the switch thrown.
+func TestEnableRefusedKeepsKillSwitch(t *testing.T) {
+	e := chaos.New(chaos.WithPolicy(chaos.Policy{MaxRate: 0.5}))
+	e.Disable("admin: alice")
+	f := &fakeTB{name: t.Name()}
+	f.do(func() { chaostest.Enable(f, e, "p=error") })
+	if len(f.errs) != 1 || !strings.Contains(f.errs[0], "exceeds the policy's max rate") {
+		t.Errorf("errors %q, want the refusal", f.errs)
+	}
+	if a := e.Active(); !a.Disabled || a.DisabledReason != "admin: alice" {
+		t.Errorf("disabled %v by %q; want the kill switch still thrown by admin: alice", a.Disabled, a.DisabledReason)
 	}
 }
 

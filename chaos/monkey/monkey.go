@@ -27,12 +27,14 @@
 // runs, the monkey owns the engine's plan: each activation applies the
 // base plan ([WithBase], empty by default) plus the chosen rule, and its end
 // applies the base plan alone. To keep standing rules, pass them as the
-// base. The monkey yields to others: when the plan was replaced during an
-// activation (by an operator, say), its end leaves that plan alone, and
-// while the kill switch is thrown ([chaos.Engine.Disable]) it skips its
-// activations, recording [ErrDisabled], so it never undoes the switch. Do
-// not run it next to a plan source (package chaos/source) on the same
-// engine.
+// base. The monkey yields to others: each apply is a compare-and-swap on
+// the engine's generation ([chaos.IfGeneration]), so when anything changed
+// the engine after an activation (a plan applied by an operator, the kill
+// switch thrown, or thrown and re-armed), its end leaves the engine as it
+// is; and while the kill switch is thrown ([chaos.Engine.Disable]) it skips
+// its activations, recording [ErrDisabled]. It never undoes the switch:
+// only [chaos.Engine.Rearm] does. Do not run it next to a plan source
+// (package chaos/source) on the same engine.
 package monkey
 
 import (
@@ -90,8 +92,10 @@ type Activation struct {
 	// take part, so nothing was applied.
 	Skipped bool
 	// Err reports that the activation changed nothing: the engine refused
-	// the plan (matching [chaos.ErrRefused] or [chaos.ErrInvalidPlan]), or
-	// its kill switch was thrown ([ErrDisabled]).
+	// the plan (matching [chaos.ErrRefused] or [chaos.ErrInvalidPlan]), its
+	// kill switch was thrown ([ErrDisabled]), or another applier changed
+	// the engine between the monkey's read and its apply
+	// ([chaos.ErrConflict]).
 	Err error
 }
 

@@ -14,8 +14,8 @@ import (
 // then returns nil. At each activation's start it applies the base plan
 // plus the chosen rule (source "monkey#N"), and at its end the base plan
 // alone (source "monkey") — unless this instance is not in the share, the
-// kill switch is thrown, or another plan replaced the monkey's meanwhile;
-// see the package doc. The rule also carries its TTL, so it stops firing
+// kill switch is thrown, or the engine changed since the monkey's own
+// apply (another plan, the kill switch); see the package doc. The rule also carries its TTL, so it stops firing
 // on time even if Run is held up. When ctx is done during an activation,
 // Run ends it before returning. A second Run while one is running returns
 // [ErrRunning] at once.
@@ -50,7 +50,7 @@ func (m *Monkey) Run(ctx context.Context) error {
 		if !sleepUntil(a.Start) {
 			return nil
 		}
-		label, on := m.activate(&a)
+		mine, on := m.activate(&a)
 		m.record(a)
 		if m.cfg.onActivation != nil {
 			m.cfg.onActivation(a)
@@ -59,51 +59,57 @@ func (m *Monkey) Run(ctx context.Context) error {
 			continue
 		}
 		sleepUntil(a.End)
-		m.deactivate(a, label)
+		m.deactivate(a, mine)
 		if ctx.Err() != nil {
 			return nil
 		}
 	}
 }
 
-// activate applies a, and reports the source label it applied under and
-// whether it did.
-func (m *Monkey) activate(a *Activation) (string, bool) {
+// activate applies a, and reports the engine generation its apply left
+// and whether it did. The apply is a compare-and-swap on the generation
+// read just before, so it fails, changing nothing, when the kill switch is
+// thrown ([ErrDisabled]) or another applier got in between
+// ([chaos.ErrConflict]).
+func (m *Monkey) activate(a *Activation) (uint64, bool) {
 	log := m.cfg.log.With("activation", a.N, "point", a.Rule.Point, "fault", a.Rule.Fault.String(), "end", a.End)
 	if a.Skipped {
 		log.Info("faultline: monkey activation skipped, instance not in the share")
-		return "", false
+		return 0, false
 	}
 	base := m.cfg.base
 	p := chaos.Plan{Version: base.Version, Rules: append(slices.Clip(base.Rules), a.Rule)}
 	label := "monkey#" + strconv.FormatUint(a.N, 10)
-	// UnlessDisabled checks the kill switch and applies in one step, so
-	// the monkey never undoes a switch thrown by hand.
-	if err := m.eng.Apply(p, chaos.FromSource(label), chaos.UnlessDisabled()); err != nil {
+	gen := m.eng.Active().Generation
+	if err := m.eng.Apply(p, chaos.FromSource(label), chaos.IfGeneration(gen)); err != nil {
 		a.Err = err
 		msg := "faultline: monkey activation refused"
-		if errors.Is(err, ErrDisabled) {
+		if errors.Is(err, ErrDisabled) || errors.Is(err, chaos.ErrConflict) {
 			msg = "faultline: monkey activation skipped"
 		}
 		log.Warn(msg, "error", err)
-		return "", false
+		return 0, false
 	}
 	log.Info("faultline: monkey activation")
-	return label, true
+	return gen + 1, true
 }
 
-// deactivate puts the base plan back, if the engine still runs the plan
-// of activation a.
-func (m *Monkey) deactivate(a Activation, label string) {
-	if act := m.eng.Active(); act.Source != label || act.Disabled {
-		m.cfg.log.Info("faultline: monkey activation ended, plan left as another source set it", "activation", a.N, "source", act.Source)
-		return
-	}
-	if err := m.eng.Apply(m.cfg.base, chaos.FromSource("monkey")); err != nil {
+// deactivate puts the base plan back, if the engine is still at generation
+// mine, the one activation a's apply left: the check and the apply are one
+// step, so a kill switch thrown, or a plan applied, at any point after the
+// activation stays as it is.
+func (m *Monkey) deactivate(a Activation, mine uint64) {
+	err := m.eng.Apply(m.cfg.base, chaos.FromSource("monkey"), chaos.IfGeneration(mine))
+	switch {
+	case err == nil:
+		m.cfg.log.Info("faultline: monkey activation ended", "activation", a.N)
+	case errors.Is(err, ErrDisabled) || errors.Is(err, chaos.ErrConflict):
+		act := m.eng.Active()
+		m.cfg.log.Info("faultline: monkey activation ended, engine left as another applier or the kill switch set it",
+			"activation", a.N, "source", act.Source, "disabled", act.Disabled, "reason", act.DisabledReason, "error", err)
+	default:
 		// The base plan was applied before; a refusal now means the
 		// policy changed under us. The rule's TTL still ends it.
 		m.cfg.log.Warn("faultline: monkey could not restore the base plan", "activation", a.N, "error", err)
-		return
 	}
-	m.cfg.log.Info("faultline: monkey activation ended", "activation", a.N)
 }

@@ -161,7 +161,7 @@ func TestRunKillSwitch(t *testing.T) {
 		m, first := onFirst(t, e)
 		second := m.Schedule(time.Now(), 2)[1] // Run starts now: no fake time passes until it blocks
 		start(t, m)
-		e.Disable()
+		e.Disable("admin: alice")
 		until(first.Start)
 		if !e.Disabled() || len(firing(t, e)) != 0 {
 			t.Fatal("the monkey undid the kill switch")
@@ -170,10 +170,8 @@ func TestRunKillSwitch(t *testing.T) {
 		if len(h) != 1 || !errors.Is(h[0].Err, monkey.ErrDisabled) {
 			t.Fatalf("history %+v, want one activation with ErrDisabled", h)
 		}
-		// Applying a plan turns the engine on; the monkey acts again.
-		if err := e.Apply(chaos.Plan{}); err != nil {
-			t.Fatal(err)
-		}
+		// Re-arming turns the engine on; the monkey acts again.
+		e.Rearm("admin: alice")
 		until(second.Start)
 		if h := m.History(); len(h) != 2 || h[1].Err != nil {
 			t.Errorf("history %+v, want the second activation applied", h)
@@ -203,22 +201,60 @@ func TestRunRefusedByPolicy(t *testing.T) {
 	})
 }
 
-// A plan applied by someone else during an activation stays when it ends.
-func TestRunYieldsToOtherPlans(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := chaos.New(chaos.WithSeed(1))
-		m, first := onFirst(t, e)
-		start(t, m)
-		until(first.Start)
-		other := chaos.MustParsePlan("other=abort")
-		if err := e.Apply(other, chaos.FromSource("admin")); err != nil {
-			t.Fatal(err)
-		}
-		until(first.End)
-		if got := e.Active(); got.Source != "admin" || !got.Plan.Equal(other) {
-			t.Errorf("after the activation: %q from %q, want the admin's plan", got.Plan, got.Source)
-		}
-	})
+// Whatever changed the engine during an activation stays when it ends: a
+// plan applied by someone else, the kill switch, or the kill switch thrown
+// and re-armed (the engine then has no plan, and the monkey does not put
+// its base back).
+func TestRunYieldsToOtherChanges(t *testing.T) {
+	other := chaos.MustParsePlan("other=abort")
+	tests := []struct {
+		name   string
+		change func(t *testing.T, e *chaos.Engine)
+		check  func(t *testing.T, a chaos.Active)
+	}{
+		{"plan applied", func(t *testing.T, e *chaos.Engine) {
+			if err := e.Apply(other, chaos.FromSource("admin")); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, a chaos.Active) {
+			if a.Source != "admin" || !a.Plan.Equal(other) {
+				t.Errorf("%q from %q, want the admin's plan", a.Plan, a.Source)
+			}
+		}},
+		{"kill switch", func(t *testing.T, e *chaos.Engine) {
+			e.Disable("admin: alice")
+		}, func(t *testing.T, a chaos.Active) {
+			if !a.Disabled || a.DisabledReason != "admin: alice" {
+				t.Errorf("disabled %v by %q, want the kill switch still thrown by admin: alice", a.Disabled, a.DisabledReason)
+			}
+		}},
+		{"kill switch and rearm", func(t *testing.T, e *chaos.Engine) {
+			e.Disable("admin: alice")
+			e.Rearm("admin: alice")
+		}, func(t *testing.T, a chaos.Active) {
+			if a.Disabled || a.RearmedBy != "admin: alice" || len(a.Plan.Rules) != 0 {
+				t.Errorf("disabled %v, re-armed by %q, plan %q; want the engine as the rearm left it, with no plan", a.Disabled, a.RearmedBy, a.Plan)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := chaos.New(chaos.WithSeed(1))
+				m, first := onFirst(t, e, monkey.WithBase(chaos.MustParsePlan("base=abort")))
+				start(t, m)
+				until(first.Start)
+				tt.change(t, e)
+				changed := e.Active()
+				until(first.End)
+				a := e.Active()
+				if a.Generation != changed.Generation {
+					t.Errorf("the activation's end changed the engine: generation %d, want %d; plan %q from %q", a.Generation, changed.Generation, a.Plan, a.Source)
+				}
+				tt.check(t, a)
+			})
+		})
+	}
 }
 
 // Stopping during an activation ends it.

@@ -15,8 +15,9 @@ const EnvVar = "FAULTLINE_PLAN"
 // Env returns a one-shot source named "env" that reads a plan, in text or
 // JSON form, from the FAULTLINE_PLAN environment variable when it is
 // watched. It yields once and returns; when the variable is unset or
-// blank it yields nothing, so whatever plan the engine has stays. It is
-// safe for concurrent use.
+// blank it yields nothing, so whatever plan the engine has stays. A value
+// longer than [chaos.MaxPlanSize] bytes is refused with [ErrTooLarge]. It
+// is safe for concurrent use.
 func Env() Source { return envSource{} }
 
 type envSource struct{}
@@ -35,6 +36,9 @@ func readEnv() (Update, bool) {
 	if strings.TrimSpace(v) == "" {
 		return Update{}, false
 	}
+	if len(v) > chaos.MaxPlanSize {
+		return Update{Err: fmt.Errorf("source: reading %s: %w (%d bytes, limit %d)", EnvVar, ErrTooLarge, len(v), chaos.MaxPlanSize)}, true
+	}
 	return decoded([]byte(v), EnvVar, ""), true
 }
 
@@ -42,9 +46,11 @@ func readEnv() (Update, bool) {
 // [chaos.Default]()), recording its source as "env@VERSION". It is the
 // one-call form of running a [Runner] over [Env], for a main function that
 // wants faults from its environment and nothing else. An unset or blank
-// variable applies nothing and returns nil. A plan that does not decode or
-// that the engine refuses changes nothing; the error says which (it
-// matches [chaos.ErrInvalidPlan] or [chaos.ErrRefused]).
+// variable applies nothing and returns nil. A plan that does not decode,
+// is too large, or that the engine refuses changes nothing; the error says
+// which (it matches [chaos.ErrInvalidPlan], [ErrTooLarge],
+// [chaos.ErrRefused], or [chaos.ErrDisabled] while the kill switch is
+// thrown).
 func ApplyEnv(e *chaos.Engine) error {
 	if e == nil {
 		e = chaos.Default()

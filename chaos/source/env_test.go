@@ -2,6 +2,7 @@ package source_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -24,6 +25,7 @@ func TestEnv(t *testing.T) {
 		{name: "empty json plan", value: `{"rules":[]}`, plan: "", active: "env@"},
 		{name: "garbage", value: "db.query=explode", plan: "db.query=abort", active: "before", err: chaos.ErrInvalidPlan},
 		{name: "refused", value: "db.query=panic(x)", plan: "db.query=abort", active: "before", err: chaos.ErrRefused},
+		{name: "too large", value: strings.Repeat(" ", chaos.MaxPlanSize) + "db.query=error(x)", plan: "db.query=abort", active: "before", err: source.ErrTooLarge},
 	}
 	for _, tt := range tests {
 		for _, via := range []string{"ApplyEnv", "Runner"} {
@@ -57,6 +59,19 @@ func TestEnv(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// ApplyEnv does not undo the kill switch.
+func TestApplyEnvKilled(t *testing.T) {
+	t.Setenv(source.EnvVar, "db.query=error(x)")
+	e := chaos.New()
+	e.Disable("test: alice")
+	if err := source.ApplyEnv(e); !errors.Is(err, chaos.ErrDisabled) {
+		t.Errorf("ApplyEnv = %v, want one matching ErrDisabled", err)
+	}
+	if !e.Disabled() || e.Plan().String() != "" {
+		t.Errorf("disabled %v, plan %q after ApplyEnv", e.Disabled(), e.Plan())
 	}
 }
 

@@ -74,13 +74,37 @@ func ExampleApplyEnv() {
 	// db.query=1%delay(50ms) from env@canary-3
 }
 
+// writePlan writes a plan file the safe way: a temporary file in the same
+// directory, flushed to disk, then renamed over the plan file, so that a
+// reader sees the old plan or the new one, never half of one.
+func writePlan(path, plan string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // fails once renamed, as it should
+	if _, err := f.WriteString(plan); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
 func ExampleFile() {
 	dir, _ := os.MkdirTemp("", "faultline")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "plan.txt")
-	// Writers should write a temporary file and rename it into place.
-	_ = os.WriteFile(path+".tmp", []byte("db.query=2*badconn"), 0o644)
-	_ = os.Rename(path+".tmp", path)
+	if err := writePlan(path, "db.query=2*badconn"); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	e := chaos.New(chaos.WithSeed(1))
 	applied := make(chan struct{}, 1)

@@ -1,7 +1,9 @@
 package source_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,15 +17,24 @@ import (
 	"github.com/faultline-go/faultline/chaos/source"
 )
 
-// replace writes content to path the safe way: a temporary file renamed
-// into place.
+// replace writes content to path the safe way: a temporary file in the
+// same directory, flushed to disk, then renamed into place.
 func replace(t *testing.T, path, content string) {
 	t.Helper()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.tmp")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if _, err := f.WriteString(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -57,6 +68,9 @@ func TestFile(t *testing.T) {
 			<-time.After(time.Second) // fake time: the bubble's clock moves at once
 			synctest.Wait()
 		}
+		// settle lets a new file hold still for a whole interval, after
+		// which the source reads it.
+		settle := func() { tick(); tick() }
 		check := func(step, plan string, applied, failed uint64) {
 			t.Helper()
 			if got := e.Plan().String(); got != plan {
@@ -77,6 +91,8 @@ func TestFile(t *testing.T) {
 
 		replace(t, path, `{"version":"v1","rules":[{"point":"db.query","fault":"error(a)"}]}`)
 		tick()
+		check("created, not read before it holds still", "", 0, 1)
+		tick()
 		check("created", "db.query=error(a)", 1, 1)
 		if got := e.Active().Source; got != "file:"+path+"@v1" {
 			t.Errorf("source = %q", got)
@@ -85,11 +101,11 @@ func TestFile(t *testing.T) {
 		check("unchanged file is not read again", "db.query=error(a)", 1, 1)
 
 		replace(t, path, "db.query=error(b)")
-		tick()
+		settle()
 		check("changed to text", "db.query=error(b)", 2, 1)
 
 		replace(t, path, "db.query=error(b")
-		tick()
+		settle()
 		check("garbage keeps the last good plan", "db.query=error(b)", 2, 2)
 		if err := r.Status().Err; !errors.Is(err, chaos.ErrInvalidPlan) {
 			t.Errorf("error = %v, want one matching ErrInvalidPlan", err)
@@ -115,12 +131,15 @@ func TestFile(t *testing.T) {
 		}
 		tick()
 		check("a directory keeps the last good plan", "db.query=error(b)", 2, 5)
+		if err := r.Status().Err; err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("error = %v, want not a regular file", err)
+		}
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
 
 		replace(t, path, "db.query=error(c)[ttl=90s]")
-		tick()
+		settle()
 		check("back", "db.query=error(c)[ttl=1m30s]", 3, 5)
 		if err := e.Point("db.query").Inject(t.Context()); err == nil {
 			t.Error("the rule from the file did not fire")
@@ -138,5 +157,139 @@ func TestFile(t *testing.T) {
 func TestFileName(t *testing.T) {
 	if got := source.File("/etc/plan.json").Name(); got != "file:/etc/plan.json" {
 		t.Errorf("Name() = %q", got)
+	}
+}
+
+// A file written in place in two halves, one check apart, is never taken
+// for the shorter plan of its first half.
+func TestFileTwoHalves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan")
+	replace(t, path, "db.query=error(old)")
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(1))
+		r := source.NewRunner(e, source.File(path, source.WithInterval(time.Second)))
+		stop := run(t, r)
+		defer stop()
+		tick := func() {
+			<-time.After(time.Second)
+			synctest.Wait()
+		}
+		tick()
+		if got := e.Plan().String(); got != "db.query=error(old)" {
+			t.Fatalf("plan = %q at start", got)
+		}
+
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for i, half := range []string{"db.query=error(a);", "db.exec=error(b)"} {
+			if _, err := f.WriteString(half); err != nil {
+				t.Fatal(err)
+			}
+			tick()
+			if got := e.Plan().String(); got != "db.query=error(old)" {
+				t.Fatalf("after half %d: plan = %q, want the old plan until the file holds still", i+1, got)
+			}
+		}
+		tick()
+		if got := e.Plan().String(); got != "db.query=error(a);db.exec=error(b)" {
+			t.Fatalf("plan = %q once the file held still, want the whole plan", got)
+		}
+		if s := r.Status(); s.Applied != 2 || s.Failed != 0 {
+			t.Errorf("status = %+v, want 2 applied and none failed", s)
+		}
+	})
+}
+
+// The kill switch holds while the file is rewritten, and once a person
+// re-arms the engine the file's plan applies at the next check, though
+// the file did not change again.
+func TestFileKillSwitch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan")
+	replace(t, path, "db.query=error(a)")
+	synctest.Test(t, func(t *testing.T) {
+		e := chaos.New(chaos.WithSeed(1))
+		r := source.NewRunner(e, source.File(path, source.WithInterval(time.Second)))
+		stop := run(t, r)
+		defer stop()
+		tick := func() {
+			<-time.After(time.Second)
+			synctest.Wait()
+		}
+		tick()
+		if got := e.Plan().String(); got != "db.query=error(a)" {
+			t.Fatalf("plan = %q at start", got)
+		}
+		e.Disable("test: alice")
+		replace(t, path, "db.query=error(b)")
+		for range 10 {
+			tick()
+		}
+		if !e.Disabled() || e.Plan().String() != "" {
+			t.Fatalf("a rewritten file undid the kill switch: disabled %v, plan %q", e.Disabled(), e.Plan())
+		}
+		if s := r.Status(); !s.Holding || s.Held != 1 || s.Applied != 1 || s.Err != nil {
+			t.Errorf("status = %+v, want the new plan held once", s)
+		}
+		e.Rearm("test: alice")
+		tick()
+		if got := e.Plan().String(); got != "db.query=error(b)" {
+			t.Fatalf("plan = %q after the re-arm, want the file's", got)
+		}
+		if s := r.Status(); s.Holding || s.Applied != 2 {
+			t.Errorf("status = %+v, want 2 applied and nothing held", s)
+		}
+	})
+}
+
+// With polling off the file is read once, at once, and Watch returns.
+func TestFileOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan")
+	replace(t, path, "db.query=error(a)")
+	tests := []struct {
+		name, path, plan string
+		failed           uint64
+	}{
+		{name: "plan", path: path, plan: "db.query=error(a)"},
+		{name: "missing", path: path + ".missing", failed: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := chaos.New()
+				ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+				defer cancel()
+				r := source.NewRunner(e, source.File(tt.path, source.WithInterval(-1)))
+				if err := r.Run(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if ctx.Err() != nil {
+					t.Error("Run returned only when its context was done")
+				}
+				if got := e.Plan().String(); got != tt.plan {
+					t.Errorf("plan = %q, want %q", got, tt.plan)
+				}
+				if s := r.Status(); s.Failed != tt.failed {
+					t.Errorf("status = %+v, want %d failed", s, tt.failed)
+				}
+			})
+		})
+	}
+}
+
+// No file larger than chaos.MaxPlanSize is read, whatever WithMaxBytes
+// says.
+func TestFileMaxBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan")
+	replace(t, path, strings.Repeat(" ", chaos.MaxPlanSize)+"db.query=error(a)")
+	for _, n := range []int64{0, -1, 1 << 30} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			s, _ := firstUpdate(t, source.File(path, source.WithMaxBytes(n)))
+			if !errors.Is(s.Err, source.ErrTooLarge) {
+				t.Errorf("error = %.200v, want one matching ErrTooLarge", s.Err)
+			}
+		})
 	}
 }

@@ -65,11 +65,12 @@ func mustPlan(t *testing.T, s string) chaos.Plan {
 // changes while it runs.
 type planServer struct {
 	mu       sync.Mutex
-	status   int    // 0: 200
-	body     string // the document
-	etag     string // "" sends none
-	length   bool   // send Content-Length
-	hang     bool   // block until the request's context is done
+	status   int           // 0: 200
+	body     string        // the document
+	etag     string        // "" sends none
+	length   bool          // send Content-Length
+	hang     bool          // block until the request's context is done
+	delay    time.Duration // wait so long before answering
 	requests []*http.Request
 	times    []time.Time // when each request came
 }
@@ -96,11 +97,18 @@ func (s *planServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, r)
 	s.times = append(s.times, time.Now())
-	status, body, etag, hang, length := s.status, s.body, s.etag, s.hang, s.length
+	status, body, etag, hang, length, delay := s.status, s.body, s.etag, s.hang, s.length, s.delay
 	s.mu.Unlock()
 	if hang {
 		<-r.Context().Done()
 		return
+	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	if status != 0 {
 		w.WriteHeader(status)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,19 +27,26 @@ import (
 //   - It sends a bearer token when given one ([WithBearerToken]).
 //   - It bounds each request by a timeout ([WithTimeout], default
 //     [DefaultTimeout]) and each document by a size limit ([WithMaxBytes],
-//     default [DefaultMaxBytes]); a larger one is refused with
+//     default and at most [DefaultMaxBytes]); a larger one is refused with
 //     [ErrTooLarge].
+//   - It follows redirects only to the URL's own origin, and never from
+//     https to http ([WithRedirects]); a redirect it refuses fails the poll
+//     with [ErrRedirect].
 //   - It treats any other status than 200 and 304 ([ErrStatus]), a network
-//     error, a timeout, a document too large or one that does not decode
-//     as a failure: it yields an Update with Err (the last good plan
-//     stays) and retries with exponential backoff
+//     error, a timeout, a refused redirect, a document too large or one
+//     that does not decode as a failure: it yields an Update with Err (the
+//     last good plan stays) and retries with exponential backoff
 //     (github.com/cenkalti/backoff/v4), from 1s up to the interval.
 //   - It fails safe: when no good answer has come for [WithStaleAfter]
 //     (default [DefaultStaleAfter]), it yields [ErrStale], on which a
 //     [Runner] switches every fault off, and it forgets its ETag so that
 //     the next good answer brings the whole document, which applies again.
 //
-// A 200 with an empty body is the empty plan: it switches every fault off.
+// Settings that cannot work (a URL that is not absolute http or https, a
+// stale limit shorter than one poll) make Watch return an error at once,
+// before any request. A 200 with an empty body is the empty plan: it
+// switches every fault off. With polling off (a negative [WithInterval])
+// the source makes one request, yields what it got, and returns.
 // The source is safe for concurrent use; each Watch keeps its own state.
 func HTTP(rawURL string, opts ...HTTPOption) Source {
 	s := &httpSource{
@@ -49,16 +57,79 @@ func HTTP(rawURL string, opts ...HTTPOption) Source {
 		jitter:     DefaultJitter,
 		staleAfter: DefaultStaleAfter,
 	}
-	if u, err := url.Parse(rawURL); err == nil {
+	u, err := url.Parse(rawURL)
+	if err == nil {
 		s.name = u.Redacted()
 	}
 	for _, o := range opts {
 		o.applyHTTP(s)
 	}
-	if s.client == nil {
-		s.client = http.DefaultClient
+	base := s.client
+	if base == nil {
+		base = http.DefaultClient
 	}
+	c := *base // a copy, so that the caller's client keeps its redirect rule
+	c.CheckRedirect = s.checkRedirect(base.CheckRedirect)
+	s.client = &c
+	s.err = s.validate(u, err)
 	return s
+}
+
+// validate says why the source cannot work, or returns nil.
+func (s *httpSource) validate(u *url.URL, parseErr error) error {
+	switch {
+	case parseErr != nil:
+		return fmt.Errorf("source: bad plan url: %w", parseErr)
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("source: bad plan url %q: want an absolute http or https url", s.name)
+	}
+	if s.staleAfter <= 0 || s.interval < 0 {
+		return nil
+	}
+	poll := s.interval + time.Duration(s.jitter*float64(s.interval)) + max(s.timeout, 0)
+	if s.staleAfter < poll {
+		return fmt.Errorf("source: plan url %s: stale limit %v is shorter than one poll (interval %v, jitter ±%.0f%%, timeout %v): the fail-safe would trip between good answers",
+			s.name, s.staleAfter, s.interval, s.jitter*100, max(s.timeout, 0))
+	}
+	return nil
+}
+
+// maxRedirects is how many redirects in a row a source follows, as many as
+// Go's client follows by default.
+const maxRedirects = 10
+
+// checkRedirect returns the client's redirect rule: the source's, then
+// next's, if any.
+func (s *httpSource) checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		from, to := via[len(via)-1].URL, req.URL
+		refuse := func(why string) error {
+			return fmt.Errorf("%w: %s to %s: %s", ErrRedirect, from.Redacted(), to.Redacted(), why)
+		}
+		switch {
+		case len(via) >= maxRedirects:
+			return refuse(fmt.Sprintf("stopped after %d redirects", len(via)))
+		case s.redirects == RedirectNone:
+			return refuse("redirects are not followed")
+		case to.Scheme != "https" && slices.ContainsFunc(via, func(r *http.Request) bool { return r.URL.Scheme == "https" }):
+			return refuse("from https to http")
+		case s.redirects != RedirectAnyOrigin && origin(to) != origin(via[0].URL):
+			return refuse("to another origin")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+}
+
+// origin returns u's scheme, host and port, the port filled in.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 type httpSource struct {
@@ -69,6 +140,8 @@ type httpSource struct {
 	timeout      time.Duration
 	jitter       float64
 	staleAfter   time.Duration // < 0: no fail-safe
+	redirects    Redirects
+	err          error // why Watch cannot run; nil if it can
 }
 
 func (s *httpSource) Name() string { return s.name }
@@ -82,10 +155,23 @@ type answer struct {
 }
 
 func (s *httpSource) Watch(ctx context.Context, yield func(Update)) error {
-	if u, err := url.Parse(s.rawURL); err != nil {
-		return fmt.Errorf("source: bad plan url: %w", err)
-	} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("source: bad plan url %q: want an absolute http or https url", s.name)
+	if s.err != nil {
+		return s.err
+	}
+	if s.interval < 0 {
+		deadline := time.Time{}
+		if s.timeout > 0 {
+			deadline = time.Now().Add(s.timeout)
+		}
+		a := s.fetch(ctx, deadline, "")
+		switch {
+		case ctx.Err() != nil:
+		case a.err != nil:
+			yield(Update{Err: a.err})
+		default:
+			yield(a.update)
+		}
+		return nil
 	}
 	// The backoff randomizes each wait by ±50%; waits are capped at the
 	// interval below.
@@ -113,7 +199,10 @@ func (s *httpSource) Watch(ctx context.Context, yield func(Update)) error {
 		if !now.Before(nextFetch) {
 			// A request never runs past the fail-safe's deadline, so that
 			// the fail-safe trips on time.
-			deadline := now.Add(s.timeout)
+			var deadline time.Time
+			if s.timeout > 0 {
+				deadline = now.Add(s.timeout)
+			}
 			if s.staleAfter > 0 && !stale {
 				deadline = earliest(deadline, lastGood.Add(s.staleAfter))
 			}
@@ -148,17 +237,22 @@ func (s *httpSource) Watch(ctx context.Context, yield func(Update)) error {
 	}
 }
 
+// earliest returns the earlier of a and b; a zero time is none.
 func earliest(a, b time.Time) time.Time {
-	if b.Before(a) {
+	if a.IsZero() || b.Before(a) {
 		return b
 	}
 	return a
 }
 
-// fetch makes one request and reads its answer.
+// fetch makes one request and reads its answer, by deadline unless it is
+// zero.
 func (s *httpSource) fetch(ctx context.Context, deadline time.Time, etag string) answer {
-	ctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
+	if !deadline.IsZero() {
+		var cancel func()
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.rawURL, nil)
 	if err != nil {
 		return answer{err: fmt.Errorf("source: polling plan: %w", err)}

@@ -30,21 +30,27 @@ type httpRig struct {
 }
 
 func newHTTPRig(t *testing.T, srv *planServer, opts ...source.HTTPOption) *httpRig {
+	return newHTTPRigRunner(t, srv, nil, opts...)
+}
+
+// newHTTPRigRunner is newHTTPRig with options for the runner.
+func newHTTPRigRunner(t *testing.T, srv *planServer, ropts []source.RunnerOption, opts ...source.HTTPOption) *httpRig {
 	rig := &httpRig{t: t, srv: srv, eng: chaos.New(chaos.WithSeed(1))}
 	opts = append([]source.HTTPOption{
 		source.WithClient(&http.Client{Transport: memTransport{srv}}),
 		source.WithInterval(30 * time.Second),
-		source.WithJitter(0),
+		source.WithJitter(-1),
 	}, opts...)
 	var last source.Status
-	rig.r = source.NewRunner(rig.eng, source.HTTP(planURL, opts...), source.WithOnUpdate(func(s source.Status) {
+	ropts = append([]source.RunnerOption{source.WithOnUpdate(func(s source.Status) {
 		if s.Failed+s.Refused > last.Failed+last.Refused {
 			rig.mu.Lock()
 			rig.errs = append(rig.errs, s.Err)
 			rig.mu.Unlock()
 		}
 		last = s
-	}))
+	})}, ropts...)
+	rig.r = source.NewRunner(rig.eng, source.HTTP(planURL, opts...), ropts...)
 	rig.stop = run(t, rig.r)
 	t.Cleanup(func() { _ = rig.stop() })
 	synctest.Wait()

@@ -4,16 +4,21 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/faultline-go/faultline/chaos"
 )
 
-// Defaults of the polling sources.
+// Defaults of the runner and the polling sources. Every numeric option
+// follows one rule: zero means the default, and a negative value turns the
+// setting off.
 const (
 	// DefaultFileInterval is how often [File] checks its file.
 	DefaultFileInterval = time.Second
 	// DefaultHTTPInterval is how often [HTTP] polls its URL.
 	DefaultHTTPInterval = 30 * time.Second
-	// DefaultMaxBytes bounds a plan document: 1 MiB.
-	DefaultMaxBytes = 1 << 20
+	// DefaultMaxBytes bounds a plan document: [chaos.MaxPlanSize], 1 MiB,
+	// which is also the most any source accepts.
+	DefaultMaxBytes = chaos.MaxPlanSize
 	// DefaultTimeout bounds each HTTP request.
 	DefaultTimeout = 10 * time.Second
 	// DefaultJitter spreads each HTTP poll by up to ±10% of the interval.
@@ -21,6 +26,9 @@ const (
 	// DefaultStaleAfter is how long [HTTP] goes without a good answer
 	// before its fail-safe switches every fault off.
 	DefaultStaleAfter = 5 * time.Minute
+	// DefaultRearmCheck is how often a [Runner] looks at the engine's
+	// kill switch (see [WithRearmCheck]).
+	DefaultRearmCheck = time.Second
 )
 
 // RunnerOption configures a [Runner] made by [NewRunner]. Only this package
@@ -31,19 +39,36 @@ type runnerOption func(*Runner)
 
 func (f runnerOption) applyRunner(r *Runner) { f(r) }
 
-// WithLogger makes the runner log applied plans (Info) and failed or
-// refused updates (Warn) to l. By default, and when l is nil, the runner
-// logs nothing; [Runner.Status] still counts everything.
+// WithLogger makes the runner log applied plans (Info, with their version
+// and text), plans held by the kill switch (Info, once per version), and
+// failed or refused updates (Warn) to l. By default, and when l is nil,
+// the runner logs nothing; [Runner.Status] still counts everything.
 func WithLogger(l *slog.Logger) RunnerOption {
 	return runnerOption(func(r *Runner) { r.log = l })
 }
 
 // WithOnUpdate calls f with the runner's status after each update has
-// been handled (applied, skipped, or kept out), on the goroutine that runs
-// the source's Watch; f must not block for long. It suits metrics and
-// tests. By default nothing is called.
+// been handled (applied, skipped, held or kept out), and after the runner
+// applies the source's plan again once the kill switch is re-armed. Calls
+// never overlap; f must not block for long. It suits metrics and tests. By
+// default nothing is called.
 func WithOnUpdate(f func(Status)) RunnerOption {
 	return runnerOption(func(r *Runner) { r.onUpdate = f })
+}
+
+// WithRearmCheck sets how often the runner looks at the engine's kill
+// switch, so that once an operator re-arms the engine ([chaos.Engine.Rearm])
+// the source's current plan applies again within d, even from a source
+// that yields nothing new (a file that did not change, an HTTP document
+// that answers 304). The default, and what 0 means, is
+// [DefaultRearmCheck]; d < 0 turns the check off, and the plan then
+// applies again at the source's next update.
+func WithRearmCheck(d time.Duration) RunnerOption {
+	return runnerOption(func(r *Runner) {
+		if d != 0 {
+			r.rearmCheck = max(d, -1)
+		}
+	})
 }
 
 // FileOption configures a source made by [File]. Only this package makes
@@ -63,7 +88,7 @@ type PollOption interface {
 
 // pollConfig holds the settings shared by polling sources.
 type pollConfig struct {
-	interval time.Duration
+	interval time.Duration // < 0: read once
 	maxBytes int64
 }
 
@@ -73,22 +98,29 @@ func (f pollOption) applyFile(s *fileSource) { f(&s.pollConfig) }
 func (f pollOption) applyHTTP(s *httpSource) { f(&s.pollConfig) }
 
 // WithInterval sets how often the source checks for a new plan. The
-// default is [DefaultFileInterval] for [File] and [DefaultHTTPInterval] for
-// [HTTP]; d <= 0 keeps the default.
+// default, and what 0 means, is [DefaultFileInterval] for [File] and
+// [DefaultHTTPInterval] for [HTTP]. d < 0 turns polling off: the source
+// reads its document once, yields what it found (a plan or an error), and
+// returns, as [Env] does; an HTTP source then neither retries nor fails
+// safe.
 func WithInterval(d time.Duration) PollOption {
 	return pollOption(func(c *pollConfig) {
-		if d > 0 {
-			c.interval = d
+		if d != 0 {
+			c.interval = max(d, -1)
 		}
 	})
 }
 
 // WithMaxBytes refuses plan documents larger than n bytes, with an error
-// matching [ErrTooLarge]. The default is [DefaultMaxBytes]; n <= 0 keeps
-// the default.
+// matching [ErrTooLarge]. The default, and what 0 means, is
+// [DefaultMaxBytes]. No source accepts more than [chaos.MaxPlanSize]
+// bytes: a larger n, and n < 0 (no limit of the source's own), mean that.
 func WithMaxBytes(n int64) PollOption {
 	return pollOption(func(c *pollConfig) {
-		if n > 0 {
+		switch {
+		case n < 0 || n > chaos.MaxPlanSize:
+			c.maxBytes = chaos.MaxPlanSize
+		case n > 0:
 			c.maxBytes = n
 		}
 	})
@@ -98,9 +130,11 @@ type httpOption func(*httpSource)
 
 func (f httpOption) applyHTTP(s *httpSource) { f(s) }
 
-// WithClient sends the requests through c. The default, and the client used
-// when c is nil, is [http.DefaultClient]. The per-request timeout
-// ([WithTimeout]) applies on top of c's own.
+// WithClient sends the requests through a copy of c, taken when the
+// source is made (so c itself is left as it is). The default, and the
+// client used when c is nil, is [http.DefaultClient]. The per-request
+// timeout ([WithTimeout]) applies on top of c's own, and the redirect
+// rule ([WithRedirects]) runs before c's own CheckRedirect.
 func WithClient(c *http.Client) HTTPOption {
 	return httpOption(func(s *httpSource) { s.client = c })
 }
@@ -113,22 +147,30 @@ func WithBearerToken(token string) HTTPOption {
 }
 
 // WithTimeout bounds each request, reading the body included, to d; a
-// request that takes longer fails and is retried. The default is
-// [DefaultTimeout]; d <= 0 keeps the default.
+// request that takes longer fails and is retried. The default, and what 0
+// means, is [DefaultTimeout]; d < 0 turns the timeout off, leaving only
+// the client's own and the fail-safe's deadline.
 func WithTimeout(d time.Duration) HTTPOption {
 	return httpOption(func(s *httpSource) {
-		if d > 0 {
-			s.timeout = d
+		if d != 0 {
+			s.timeout = max(d, -1)
 		}
 	})
 }
 
 // WithJitter spreads each wait between good polls uniformly over the
 // interval ± f×interval, so a fleet started at once does not poll in step.
-// f is clamped to [0,1]; the default is [DefaultJitter], and 0 polls at
-// exactly the interval.
+// The default, and what 0 means, is [DefaultJitter]; f < 0 turns the
+// jitter off (each poll waits exactly the interval), and f > 1 means 1.
 func WithJitter(f float64) HTTPOption {
-	return httpOption(func(s *httpSource) { s.jitter = min(max(f, 0), 1) })
+	return httpOption(func(s *httpSource) {
+		switch {
+		case f < 0:
+			s.jitter = 0
+		case f > 0:
+			s.jitter = min(f, 1)
+		}
+	})
 }
 
 // WithStaleAfter sets the fail-safe: when no good answer (a 200 with a plan
@@ -137,13 +179,38 @@ func WithJitter(f float64) HTTPOption {
 // on which a [Runner] switches every fault off. Polling goes on, and the
 // next good answer applies its plan again. A request still in flight when
 // the limit passes is cut short, so the fail-safe trips on time. The
-// default is
-// [DefaultStaleAfter]; d < 0 turns the fail-safe off, and 0 keeps the
-// default.
+// default, and what 0 means, is [DefaultStaleAfter]; d < 0 turns the
+// fail-safe off. A limit shorter than one poll (the interval, its jitter
+// included, plus the timeout) would trip between two good answers, so
+// Watch refuses it with an error, before any request.
 func WithStaleAfter(d time.Duration) HTTPOption {
 	return httpOption(func(s *httpSource) {
 		if d != 0 {
 			s.staleAfter = max(d, -1)
 		}
 	})
+}
+
+// Redirects says which HTTP redirects an [HTTP] source follows (see
+// [WithRedirects]). A redirect it does not follow fails the poll with an
+// error matching [ErrRedirect].
+type Redirects int
+
+const (
+	// RedirectSameOrigin, the default, follows a redirect only to the
+	// origin (scheme, host and port) of the source's URL.
+	RedirectSameOrigin Redirects = iota
+	// RedirectAnyOrigin follows a redirect to any origin, except from
+	// https to http. Go's client drops the bearer token on a redirect to
+	// another host.
+	RedirectAnyOrigin
+	// RedirectNone follows no redirect.
+	RedirectNone
+)
+
+// WithRedirects sets which redirects the source follows; the default is
+// [RedirectSameOrigin]. A redirect from https to http is never followed,
+// whatever r says, and neither is an 11th redirect in a row.
+func WithRedirects(r Redirects) HTTPOption {
+	return httpOption(func(s *httpSource) { s.redirects = r })
 }

@@ -32,6 +32,7 @@ func TestRunnerUpdates(t *testing.T) {
 		active  string // its recorded source
 		want    source.Status
 		errIs   error // Status.Err matches it
+		lastIs  error // Status.LastErr matches it
 	}{
 		{
 			name:    "applies a plan",
@@ -50,14 +51,28 @@ func TestRunnerUpdates(t *testing.T) {
 			updates: []source.Update{a, bad},
 			plan:    "db.query=error(a)", active: "test@v1",
 			want:  source.Status{Version: "v1", Applied: 1, Failed: 1},
-			errIs: chaos.ErrInvalidPlan,
+			errIs: chaos.ErrInvalidPlan, lastIs: chaos.ErrInvalidPlan,
 		},
 		{
 			name:    "refused plan keeps the last good plan",
 			updates: []source.Update{a, tooHot},
 			plan:    "db.query=error(a)", active: "test@v1",
 			want:  source.Status{Version: "v1", Applied: 1, Refused: 1},
-			errIs: chaos.ErrRefused,
+			errIs: chaos.ErrRefused, lastIs: chaos.ErrRefused,
+		},
+		{
+			name:    "a later good plan clears the error",
+			updates: []source.Update{a, bad, b},
+			plan:    "db.query=error(b)", active: "test@v2",
+			want:   source.Status{Version: "v2", Applied: 2, Failed: 1},
+			lastIs: chaos.ErrInvalidPlan,
+		},
+		{
+			name:    "a later unchanged plan clears the error",
+			updates: []source.Update{a, tooHot, a},
+			plan:    "db.query=error(a)", active: "test@v1",
+			want:   source.Status{Version: "v1", Applied: 1, Refused: 1, Unchanged: 1},
+			lastIs: chaos.ErrRefused,
 		},
 		{
 			name:    "equal plan is skipped",
@@ -76,21 +91,21 @@ func TestRunnerUpdates(t *testing.T) {
 			updates: []source.Update{a, stale},
 			plan:    "", active: "test@stale",
 			want:  source.Status{Version: "stale", Stale: true, Applied: 1, Failed: 1},
-			errIs: source.ErrStale,
+			errIs: source.ErrStale, lastIs: source.ErrStale,
 		},
 		{
 			name:    "after stale the same plan applies again",
 			updates: []source.Update{a, stale, a},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want:  source.Status{Version: "v1", Applied: 2, Failed: 1},
-			errIs: source.ErrStale,
+			want:   source.Status{Version: "v1", Applied: 2, Failed: 1},
+			lastIs: source.ErrStale,
 		},
 		{
 			name:    "first update may fail",
 			updates: []source.Update{bad},
 			plan:    "", active: "",
 			want:  source.Status{Failed: 1},
-			errIs: chaos.ErrInvalidPlan,
+			errIs: chaos.ErrInvalidPlan, lastIs: chaos.ErrInvalidPlan,
 		},
 	}
 	for _, tt := range tests {
@@ -108,14 +123,17 @@ func TestRunnerUpdates(t *testing.T) {
 				t.Errorf("active source = %q, want %q", got, tt.active)
 			}
 			got := r.Status()
-			if !errors.Is(got.Err, tt.errIs) || (tt.errIs == nil) != (got.Err == nil) {
-				t.Errorf("Status().Err = %v, want one matching %v", got.Err, tt.errIs)
+			if !errors.Is(got.Err, tt.errIs) || (tt.errIs == nil) != (got.Err == nil) || (got.Err == nil) != got.ErrAt.IsZero() {
+				t.Errorf("Status().Err = %v at %v, want one matching %v", got.Err, got.ErrAt, tt.errIs)
+			}
+			if !errors.Is(got.LastErr, tt.lastIs) || (tt.lastIs == nil) != (got.LastErr == nil) || (got.LastErr == nil) != got.LastErrAt.IsZero() {
+				t.Errorf("Status().LastErr = %v at %v, want one matching %v", got.LastErr, got.LastErrAt, tt.lastIs)
 			}
 			if (tt.want.Applied > 0) == got.AppliedAt.IsZero() {
 				t.Errorf("AppliedAt = %v with %d applied", got.AppliedAt, got.Applied)
 			}
 			tt.want.Source = "test"
-			got.Err, got.ErrAt, got.AppliedAt = nil, time.Time{}, time.Time{}
+			got.Err, got.ErrAt, got.LastErr, got.LastErrAt, got.AppliedAt = nil, time.Time{}, nil, time.Time{}, time.Time{}
 			if got != tt.want {
 				t.Errorf("Status() = %+v, want %+v", got, tt.want)
 			}
@@ -126,32 +144,145 @@ func TestRunnerUpdates(t *testing.T) {
 	}
 }
 
-// A kill switch thrown by hand holds until the source's document changes.
+// chanRig runs a runner over a chanSource inside a synctest bubble.
+type chanRig struct {
+	t   *testing.T
+	eng *chaos.Engine
+	ch  chan source.Update
+	r   *source.Runner
+}
+
+func newChanRig(t *testing.T, opts ...source.RunnerOption) *chanRig {
+	g := &chanRig{t: t, eng: chaos.New(chaos.WithSeed(1)), ch: make(chan source.Update)}
+	g.r = source.NewRunner(g.eng, chanSource(g.ch), opts...)
+	stop := run(t, g.r)
+	t.Cleanup(func() { _ = stop() })
+	return g
+}
+
+// send hands u to the runner and waits until it is handled.
+func (g *chanRig) send(u source.Update) {
+	g.ch <- u
+	synctest.Wait()
+}
+
+// want checks the engine's plan, its kill switch, and the runner's counts.
+func (g *chanRig) want(step, plan string, disabled bool, applied, held uint64) {
+	g.t.Helper()
+	if got := g.eng.Plan().String(); got != plan {
+		g.t.Errorf("%s: plan = %q, want %q", step, got, plan)
+	}
+	if got := g.eng.Disabled(); got != disabled {
+		g.t.Errorf("%s: Disabled() = %v, want %v", step, got, disabled)
+	}
+	if s := g.r.Status(); s.Applied != applied || s.Held != held || s.Holding != disabled {
+		g.t.Errorf("%s: status = %+v, want %d applied, %d held, holding %v", step, s, applied, held, disabled)
+	}
+}
+
+// The kill switch holds until a person re-arms the engine, whatever the
+// source yields: the same plan, a changed one, the fail-safe and a plan
+// after it. Once re-armed, the source's current plan applies.
 func TestRunnerKillSwitchHolds(t *testing.T) {
+	a := source.Update{Plan: chaos.MustParsePlan("db.query=error(a)"), Version: "v1"}
+	b := source.Update{Plan: chaos.MustParsePlan("db.query=error(b)"), Version: "v2"}
+	stale := source.Update{Err: fmt.Errorf("%w: none for 5m", source.ErrStale)}
+	tests := []struct {
+		name  string
+		after []source.Update // what the source yields after the kill
+		plan  string          // the plan that applies after the re-arm
+		held  uint64
+	}{
+		{name: "unchanged plan", after: []source.Update{a}, plan: "db.query=error(a)", held: 1},
+		{name: "changed plan", after: []source.Update{b}, plan: "db.query=error(b)", held: 1},
+		{name: "nothing", plan: "db.query=error(a)"},
+		{name: "stale then the plan back", after: []source.Update{stale, a}, plan: "db.query=error(a)", held: 1},
+		{name: "stale", after: []source.Update{stale}, plan: ""},
+		{name: "failure", after: []source.Update{{Err: errors.New("boom")}}, plan: "db.query=error(a)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := newChanRig(t)
+				g.send(a)
+				g.eng.Disable("test: alice")
+				for _, u := range tt.after {
+					g.send(u)
+				}
+				<-time.After(time.Hour) // fake time: the bubble's clock moves at once
+				synctest.Wait()
+				g.want("killed", "", true, 1, tt.held)
+
+				g.eng.Rearm("test: bob")
+				<-time.After(source.DefaultRearmCheck)
+				synctest.Wait()
+				g.want("re-armed", tt.plan, false, 1+min(uint64(len(tt.plan)), 1), tt.held)
+				if s := g.r.Status(); tt.plan == "" && s.Version != "stale" {
+					t.Errorf("status = %+v, want the fail-safe's plan applied", s)
+				}
+			})
+		})
+	}
+}
+
+// After a re-arm, the next update applies the source's plan even when it
+// did not change, also with the runner's own check of the kill switch off.
+func TestRunnerRearmNextUpdate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a := source.Update{Plan: chaos.MustParsePlan("db.query=error(a)"), Version: "v1"}
-		b := source.Update{Plan: chaos.MustParsePlan("db.query=error(b)"), Version: "v2"}
-		e := chaos.New(chaos.WithSeed(1))
-		ch := make(chan source.Update)
-		r := source.NewRunner(e, chanSource(ch))
-		stop := run(t, r)
-		defer stop()
+		g := newChanRig(t, source.WithRearmCheck(-1))
+		g.send(a)
+		g.eng.Disable("test: alice")
+		g.eng.Rearm("test: alice")
+		<-time.After(time.Hour)
+		synctest.Wait()
+		g.want("re-armed, no update yet", "", false, 1, 0)
+		g.send(a)
+		g.want("the same plan again", "db.query=error(a)", false, 2, 0)
+		g.send(a)
+		g.want("and again", "db.query=error(a)", false, 2, 0)
+		if s := g.r.Status(); s.Unchanged != 1 {
+			t.Errorf("status = %+v, want 1 unchanged", s)
+		}
+	})
+}
 
-		ch <- a
-		synctest.Wait()
-		e.Disable()
-		ch <- a
-		synctest.Wait()
-		if !e.Disabled() {
-			t.Fatal("an unchanged plan undid the kill switch")
+// A plan applied by someone else is not skipped as unchanged either: the
+// next update puts the source's plan back.
+func TestRunnerOtherApply(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := source.Update{Plan: chaos.MustParsePlan("db.query=error(a)"), Version: "v1"}
+		g := newChanRig(t)
+		g.send(a)
+		if err := g.eng.Apply(chaos.MustParsePlan("x=abort"), chaos.FromSource("admin")); err != nil {
+			t.Fatal(err)
 		}
-		ch <- b
-		synctest.Wait()
-		if e.Disabled() || e.Plan().String() != "db.query=error(b)" {
-			t.Fatalf("a changed plan did not apply: disabled %v, plan %q", e.Disabled(), e.Plan())
+		g.send(a)
+		g.want("after another apply", "db.query=error(a)", false, 2, 0)
+	})
+}
+
+// The runner logs a hold once per version, however often the source
+// yields it.
+func TestRunnerHeldLogsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: dropTime}))
+		g := newChanRig(t, source.WithLogger(l))
+		g.eng.Disable("test: alice")
+		for _, v := range []string{"v1", "v1", "v1", "v2", "v2"} {
+			g.send(source.Update{Plan: chaos.MustParsePlan("x=error(" + v + ")"), Version: v})
 		}
-		if s := r.Status(); s.Applied != 2 || s.Unchanged != 1 {
-			t.Errorf("Status() = %+v, want 2 applied and 1 unchanged", s)
+		<-time.After(time.Minute)
+		synctest.Wait()
+		want := `level=INFO msg="faultline: kill switch thrown, holding the plan until the engine is re-armed" source=chan version=v1
+level=INFO msg="faultline: kill switch thrown, holding the plan until the engine is re-armed" source=chan version=v2
+`
+		if buf.String() != want {
+			t.Errorf("log =\n%s\nwant\n%s", buf.String(), want)
+		}
+		if s := g.r.Status(); s.Held != 5 || s.Err != nil || s.Failed+s.Refused != 0 {
+			t.Errorf("status = %+v, want 5 held and no error", s)
 		}
 	})
 }
@@ -258,13 +389,40 @@ func TestRunnerLogs(t *testing.T) {
 	if err := source.NewRunner(chaos.New(), src, source.WithLogger(l)).Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	want := `level=DEBUG msg="faultline: plan applied from source" source=test version=v1 rules=1
+	want := `level=INFO msg="faultline: plan applied from source" source=test version=v1 rules=1 plan="x=abort"
 level=WARN msg="faultline: plan source failed, keeping the last good plan" source=test error=boom
 `
 	if buf.String() != want {
 		t.Errorf("log =\n%s\nwant\n%s", buf.String(), want)
 	}
 }
+
+// The plan text in the log is cut to a bounded length.
+func TestRunnerLogsLongPlan(t *testing.T) {
+	var rules []string
+	for i := range 200 {
+		rules = append(rules, fmt.Sprintf("point.number.%d=error(x)", i))
+	}
+	p := chaos.MustParsePlan(strings.Join(rules, ";"))
+	var got map[string]any
+	h := slog.NewJSONHandler(writerFunc(func(b []byte) (int, error) { return len(b), json.Unmarshal(b, &got) }), nil)
+	src := listSource{"test", []source.Update{{Plan: p, Version: "big"}}}
+	if err := source.NewRunner(chaos.New(), src, source.WithLogger(slog.New(h))).Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := got["plan"].(string)
+	full := p.String()
+	if len(text) > 1100 || !strings.HasPrefix(text, full[:1000]) || !strings.HasSuffix(text, fmt.Sprintf("… (%d bytes)", len(full))) {
+		t.Errorf("logged plan (%d bytes) = %.80q…%q", len(text), text, text[max(len(text)-40, 0):])
+	}
+	if got["version"] != "big" || got["level"] != "INFO" {
+		t.Errorf("log = %v", got)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 func dropTime(_ []string, a slog.Attr) slog.Attr {
 	if a.Key == slog.TimeKey {
@@ -275,12 +433,12 @@ func dropTime(_ []string, a slog.Attr) slog.Attr {
 
 func TestStatusJSON(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	s := source.Status{Source: "env", Version: "v1", AppliedAt: at, Err: errors.New("boom"), ErrAt: at, Applied: 2, Failed: 1}
+	s := source.Status{Source: "env", Version: "v1", AppliedAt: at, Holding: true, Err: errors.New("boom"), ErrAt: at, LastErr: errors.New("boom"), LastErrAt: at, Applied: 2, Held: 3, Failed: 1}
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"source":"env","version":"v1","applied_at":"2026-11-25T10:00:00Z","error":"boom","error_at":"2026-11-25T10:00:00Z","applied":2,"unchanged":0,"failed":1,"refused":0}`
+	want := `{"source":"env","version":"v1","applied_at":"2026-11-25T10:00:00Z","holding":true,"error":"boom","error_at":"2026-11-25T10:00:00Z","last_error":"boom","last_error_at":"2026-11-25T10:00:00Z","applied":2,"unchanged":0,"held":3,"failed":1,"refused":0}`
 	if string(b) != want {
 		t.Errorf("json = %s\nwant   %s", b, want)
 	}

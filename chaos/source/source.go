@@ -17,8 +17,12 @@ var (
 	// receives it switches every fault off (see [Runner]).
 	ErrStale = errors.New("source: no good answer within the staleness limit")
 	// ErrTooLarge is matched by the error of a plan document larger than
-	// the source's size limit (see [WithMaxBytes]).
+	// the source's size limit (see [WithMaxBytes]); no source accepts one
+	// larger than [chaos.MaxPlanSize].
 	ErrTooLarge = errors.New("source: plan document too large")
+	// ErrRedirect is matched by the error of an HTTP poll that was
+	// redirected where the source does not follow (see [WithRedirects]).
+	ErrRedirect = errors.New("source: redirect refused")
 	// ErrStatus is matched by the error of an HTTP answer other than 200
 	// or 304.
 	ErrStatus = errors.New("source: unexpected http status")

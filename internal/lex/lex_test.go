@@ -1,6 +1,7 @@
 package lex
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -11,27 +12,32 @@ func TestSplit(t *testing.T) {
 		in      string
 		want    []string
 		wantErr string
+		offset  int // of the error
 	}{
-		{"", []string{""}, ""},
-		{"a", []string{"a"}, ""},
-		{"a;b;", []string{"a", "b", ""}, ""},
-		{`a;"b;c";d`, []string{"a", `"b;c"`, "d"}, ""},
-		{"f(a;b);[x;y];{p;q}", []string{"f(a;b)", "[x;y]", "{p;q}"}, ""},
-		{`x("(;");y`, []string{`x("(;")`, "y"}, ""},
-		{`a"\";b";c`, []string{`a"\";b"`, "c"}, ""},
-		{`"open`, nil, "unterminated quoted string"},
-		{`"bad \q"`, nil, "unterminated quoted string"},
-		{"a)", nil, "unbalanced )"},
-		{"(a]", nil, ""}, // brackets of different kinds are counted together
-		{"((a)", nil, "unbalanced brackets"},
+		{"", []string{""}, "", 0},
+		{"a", []string{"a"}, "", 0},
+		{"a;b;", []string{"a", "b", ""}, "", 0},
+		{`a;"b;c";d`, []string{"a", `"b;c"`, "d"}, "", 0},
+		{"f(a;b);[x;y];{p;q}", []string{"f(a;b)", "[x;y]", "{p;q}"}, "", 0},
+		{`x("(;");y`, []string{`x("(;")`, "y"}, "", 0},
+		{`a"\";b";c`, []string{`a"\";b"`, "c"}, "", 0},
+		{`"open`, nil, "unterminated quoted string", 0},
+		{`a;b;"bad \q"`, nil, "unterminated quoted string", 4},
+		{"a)", nil, "unbalanced )", 1},
+		{"a;b;c)", nil, "unbalanced )", 5},
+		{"(a]", nil, "", 0}, // brackets of different kinds are counted together
+		{"((a)", nil, "unbalanced brackets", 0},
+		{"a;(b);x[(c)", nil, "unbalanced brackets", 7},
+		{"a;b[x]();c{", nil, "unbalanced brackets", 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := Split(tt.in, ';')
 			switch {
 			case tt.wantErr != "":
-				if err == nil || err.Error() != tt.wantErr {
-					t.Errorf("Split = %q, %v; want error %q", got, err, tt.wantErr)
+				var se *SyntaxError
+				if !errors.As(err, &se) || err.Error() != tt.wantErr || se.Offset != tt.offset {
+					t.Errorf("Split = %q, %#v; want error %q at %d", got, err, tt.wantErr, tt.offset)
 				}
 			case tt.want == nil:
 				if err != nil {
@@ -39,6 +45,29 @@ func TestSplit(t *testing.T) {
 				}
 			case err != nil || !slices.Equal(got, tt.want):
 				t.Errorf("Split = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 8, `"short"`},
+		{"exactly8", 8, `"exactly8"`},
+		{"longer than eight", 8, `"longer t"...`},
+		{"ab\"cd", 3, `"ab\""...`},
+		{"aé", 2, `"a"...`}, // é is two bytes: no half rune
+		{"\xff\xfe", 1, `"\xff"...`},
+		{strings.Repeat("x", 1<<20), 4, `"xxxx"...`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := Excerpt(tt.in, tt.n); got != tt.want {
+				t.Errorf("Excerpt(%.20q, %d) = %s, want %s", tt.in, tt.n, got, tt.want)
 			}
 		})
 	}
@@ -56,6 +85,8 @@ func TestValue(t *testing.T) {
 		{`"open`, "", `bad quoted string "open`},
 		{`"a" b`, "", `bad quoted string "a" b`},
 		{`a"b`, "", `stray quote in "a\"b"`},
+		{`"` + strings.Repeat("x", 100), "", `bad quoted string "\"` + strings.Repeat("x", 63) + `"...`},
+		{strings.Repeat("y", 100) + `"`, "", `stray quote in "` + strings.Repeat("y", 64) + `"...`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -122,15 +153,19 @@ func FuzzQuote(f *testing.F) {
 	})
 }
 
-// FuzzSplit checks that Split never panics and that its parts join back
-// to the input.
+// FuzzSplit checks that Split never panics, that its parts join back to
+// the input, and that an error points at a quote or a bracket.
 func FuzzSplit(f *testing.F) {
-	for _, s := range []string{"a;b", `"x;y";z`, "f(a;b)", `"open`, "a)"} {
+	for _, s := range []string{"a;b", `"x;y";z`, "f(a;b)", `"open`, "a)", "a;b(;c", "a;[b];{c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		parts, err := Split(s, ';')
 		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset >= len(s) || !strings.ContainsRune(`"()[]{}`, rune(s[se.Offset])) {
+				t.Fatalf("Split(%q) = %#v, not at a quote or bracket", s, err)
+			}
 			return
 		}
 		if strings.Join(parts, ";") != s {

@@ -198,7 +198,7 @@ func TestInvisible(t *testing.T) {
 		plan string
 	}{
 		{name: "disabled"},
-		{name: "armed-never-fires", plan: "sql.*=0%error(never)"},
+		{name: "armed-never-fires", plan: "sql.*=error(never)[label.tenant=nobody]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,15 +62,17 @@ func TestLatency(t *testing.T) {
 		{name: "exec jitter", plan: "sql.exec=delay(2s,1ms)", took: 2 * time.Second, jitter: time.Millisecond, written: 1},
 		{name: "exec delay past deadline", plan: "sql.exec=delay(2s)", timeout: time.Second,
 			wantErr: context.DeadlineExceeded, took: time.Second},
-		{name: "exec hang", plan: "sql.exec=hang", timeout: time.Minute,
-			wantErr: context.DeadlineExceeded, took: time.Minute},
+		{name: "exec hang", plan: "sql.exec=hang", timeout: 30 * time.Second,
+			wantErr: context.DeadlineExceeded, took: 30 * time.Second},
+		{name: "exec hang past its bound", plan: "sql.exec=hang(5s)", timeout: 30 * time.Second,
+			wantErr: faults.ErrInjected, took: 5 * time.Second},
 		{name: "query delay", plan: "sql.query=delay(3s)", query: true, took: 3 * time.Second},
-		{name: "query hang", plan: "sql.query=hang", query: true, timeout: time.Minute,
-			wantErr: context.DeadlineExceeded, took: time.Minute},
+		{name: "query hang", plan: "sql.query=hang", query: true, timeout: 30 * time.Second,
+			wantErr: context.DeadlineExceeded, took: 30 * time.Second},
 		// Three rows and the end: four calls to Next.
 		{name: "rows delay", plan: "sql.rows=delay(1s)", query: true, took: 4 * time.Second},
-		{name: "rows hang", plan: "sql.rows=hang[after=1]", query: true, timeout: time.Minute,
-			wantErr: context.DeadlineExceeded, took: time.Minute},
+		{name: "rows hang", plan: "sql.rows=hang[after=1]", query: true, timeout: 30 * time.Second,
+			wantErr: context.DeadlineExceeded, took: 30 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

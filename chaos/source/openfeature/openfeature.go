@@ -54,8 +54,9 @@ func WithEvaluationContext(ec of.EvaluationContext) Option {
 }
 
 // WithPollInterval also reads the flag every d, for providers that do not
-// emit configuration-change events. By default, and when d <= 0, the flag
-// is read only at start and on events.
+// emit configuration-change events. The default, and what 0 means, is no
+// polling, and d < 0 turns polling off: the flag is read only at start and
+// on events.
 func WithPollInterval(d time.Duration) Option {
 	return option(func(s *Source) { s.poll = max(d, 0) })
 }
@@ -81,6 +82,9 @@ var _ source.Source = (*Source)(nil)
 //     JSON and read as the JSON form;
 //   - null and the empty string are the empty plan, which switches every
 //     fault off; a disabled flag resolves to one of them (the default);
+//   - a value longer than [chaos.MaxPlanSize] bytes (an object: its JSON
+//     form) is refused with an error matching [source.ErrTooLarge], and
+//     the runner keeps the last good plan;
 //   - an evaluation error (flag not found, provider not ready) and a value
 //     that does not decode are reported as an Update with Err, and the
 //     runner keeps the last good plan.
@@ -111,8 +115,8 @@ func (s *Source) Name() string {
 // configuration change that may concern it, on the provider becoming
 // ready, and every poll interval if one is set, until ctx is done. It
 // returns nil then, or [ErrNoFlag] at once when the flag name is empty.
-// A runner skips a plan equal to the last it applied, so that extra reads
-// cost nothing.
+// A runner skips a plan equal to the last it applied while that plan is
+// still active, so that extra reads cost nothing.
 func (s *Source) Watch(ctx context.Context, yield func(source.Update)) error {
 	if s.flag == "" {
 		return ErrNoFlag
@@ -171,12 +175,21 @@ func (s *Source) read(ctx context.Context) source.Update {
 	case nil:
 		return source.Update{Version: "null"}
 	case string:
+		if len(v) > chaos.MaxPlanSize {
+			return s.tooLarge(fmt.Sprintf("%d bytes", len(v)))
+		}
 		doc = []byte(v)
 	case []byte:
+		if len(v) > chaos.MaxPlanSize {
+			return s.tooLarge(fmt.Sprintf("%d bytes", len(v)))
+		}
 		doc = v
 	default:
 		if doc, err = json.Marshal(v); err != nil {
 			return source.Update{Err: fmt.Errorf("openfeature: encoding flag %q as json: %w", s.flag, err)}
+		}
+		if len(doc) > chaos.MaxPlanSize {
+			return s.tooLarge(fmt.Sprintf("its json form is %d bytes", len(doc)))
 		}
 		if len(doc) == 0 || doc[0] != '{' {
 			return source.Update{Err: fmt.Errorf("openfeature: flag %q: %w: a %T is not a plan", s.flag, chaos.ErrInvalidPlan, v)}
@@ -191,4 +204,9 @@ func (s *Source) read(ctx context.Context) source.Update {
 		v = strconv.FormatUint(mix.String(string(doc)), 16)
 	}
 	return source.Update{Plan: p, Version: v}
+}
+
+// tooLarge is the update of a flag value larger than chaos.MaxPlanSize.
+func (s *Source) tooLarge(what string) source.Update {
+	return source.Update{Err: fmt.Errorf("openfeature: flag %q: %w (%s, limit %d)", s.flag, source.ErrTooLarge, what, chaos.MaxPlanSize)}
 }

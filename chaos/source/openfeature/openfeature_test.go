@@ -3,6 +3,7 @@ package openfeature_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -113,6 +114,8 @@ func TestFlagValues(t *testing.T) {
 		{name: "garbage", value: "db.query=", plan: "x=abort", err: chaos.ErrInvalidPlan},
 		{name: "bad object", value: map[string]any{"rules": "none"}, plan: "x=abort", err: chaos.ErrInvalidPlan},
 		{name: "number", value: int64(3), plan: "x=abort", err: chaos.ErrInvalidPlan},
+		{name: "string too large", value: strings.Repeat(" ", chaos.MaxPlanSize) + "db.query=abort", plan: "x=abort", err: source.ErrTooLarge},
+		{name: "object too large", value: map[string]any{"version": strings.Repeat("v", chaos.MaxPlanSize), "rules": []any{}}, plan: "x=abort", err: source.ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,9 +14,12 @@
 //	mux.Handle("/debug/faultline/", http.StripPrefix("/debug/faultline", h))
 //	http.ListenAndServe(addr, mux)
 //
-// Wrapping the whole mux in the middleware (chaoshttp.Middleware(engine)(mux))
-// would make the admin routes fault points too, and a plan such as "*=abort"
-// would then cut off the kill switch that ends it.
+// The admin routes are never fault points, so no plan (not even "*=abort"
+// or "*=status(503)") can cut off the kill switch that ends it: even when
+// the middleware wraps the whole mux (chaoshttp.Middleware(engine)(mux)) or
+// runs under chi's r.Use, it leaves every request under
+// chaoshttp.AdminPrefix ("/debug/faultline/") alone. Mounted under another
+// prefix, pass that prefix to the middleware with chaoshttp.WithExempt.
 //
 // Every link and form on the page is relative, so the page works under any
 // prefix as long as it is reached with a trailing slash (ServeMux redirects

@@ -1,9 +1,13 @@
 package chaoshttp
 
 import (
+	"bytes"
+	"crypto/subtle"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 )
 
 // A corrupt fault damages a body in one of two ways, both of which replay
@@ -14,6 +18,9 @@ import (
 //   - a body without one (streamed, chunked) keeps its length but has every
 //     byte inverted (XOR 0xFF), so that nothing decodes it.
 
+// corruptChunk is the most bytes a corruptWriter inverts at a time.
+const corruptChunk = 32 << 10
+
 // corruptWriter damages the body a handler writes. Writes it drops are
 // reported as complete, as a kernel buffer would report them.
 type corruptWriter struct {
@@ -21,7 +28,7 @@ type corruptWriter struct {
 	limit   int64 // bytes kept of a declared length; -1 to invert every byte
 	written int64
 	started bool   // the final header was written
-	scratch []byte // inverted bytes
+	scratch []byte // inverted bytes, at most corruptChunk, reused for every write
 }
 
 // start reads the declared length, once, when the final header is sent.
@@ -47,8 +54,7 @@ func (w *corruptWriter) WriteHeader(code int) {
 func (w *corruptWriter) Write(p []byte) (int, error) {
 	w.start()
 	if w.limit < 0 {
-		w.scratch = invert(w.scratch[:0], p)
-		return w.ResponseWriter.Write(w.scratch)
+		return w.writeInverted(p)
 	}
 	if keep := min(w.limit-w.written, int64(len(p))); keep > 0 {
 		n, err := w.ResponseWriter.Write(p[:keep])
@@ -58,6 +64,30 @@ func (w *corruptWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// writeInverted writes p with every byte inverted, through scratch, in
+// chunks of at most corruptChunk bytes, so that a large write costs one
+// small buffer per response rather than a copy of itself.
+func (w *corruptWriter) writeInverted(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		chunk := p[:min(len(p), corruptChunk)]
+		if cap(w.scratch) < len(chunk) {
+			w.scratch = make([]byte, 0, min(max(len(chunk), 2*cap(w.scratch)), corruptChunk))
+		}
+		w.scratch = invert(w.scratch[:0], chunk)
+		n, err := w.ResponseWriter.Write(w.scratch)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		if n < len(chunk) {
+			return written, io.ErrShortWrite
+		}
+		p = p[len(chunk):]
+	}
+	return written, nil
 }
 
 // FlushError flushes the underlying writer, for http.ResponseController.
@@ -74,11 +104,19 @@ func (w *corruptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // invert appends to dst the bytes of p, each XOR 0xFF.
 func invert(dst, p []byte) []byte {
-	for _, c := range p {
-		dst = append(dst, ^c)
+	n := len(dst)
+	dst = slices.Grow(dst, len(p))[:n+len(p)]
+	out, ones := dst[n:], allOnes()
+	for len(p) > 0 {
+		k := subtle.XORBytes(out, p, ones)
+		out, p = out[k:], p[k:]
 	}
 	return dst
 }
+
+// allOnes returns corruptChunk bytes of 0xFF, made on first use, for
+// invert to XOR with a word at a time.
+var allOnes = sync.OnceValue(func() []byte { return bytes.Repeat([]byte{0xff}, corruptChunk) })
 
 // corruptBody damages a response body. With a declared length it yields
 // the first half and then fails with err, which matches
@@ -94,9 +132,7 @@ type corruptBody struct {
 func (b *corruptBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
 		n, err := b.body.Read(p)
-		for i := range p[:n] {
-			p[i] = ^p[i]
-		}
+		invert(p[:0], p[:n])
 		return n, err
 	}
 	if b.left == 0 {

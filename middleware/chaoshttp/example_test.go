@@ -215,3 +215,29 @@ func ExampleWithMaxPoints() {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Under chi's Use, or around a ServeMux, the middleware sees every request,
+// the admin handler's among them. A plan that answers 503 everywhere still
+// leaves the admin handler, and its kill switch, in reach: requests under
+// AdminPrefix, and under the prefixes of WithExempt, are never fault
+// points.
+func ExampleWithExempt() {
+	e := chaos.New(chaos.WithSeed(1))
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}", users)
+	mux.Handle("/debug/faultline/", ok) // admin.New(e, ...) in a service
+	mux.Handle("GET /healthz", ok)
+	h := chaoshttp.Middleware(e, chaoshttp.WithExempt("/healthz"))(mux)
+
+	if err := e.Apply(chaos.MustParsePlan(`*=status(503)`)); err != nil {
+		fmt.Println(err)
+	}
+	get(h, "/users/42")
+	get(h, "/debug/faultline/api/status")
+	get(h, "/healthz")
+	// Output:
+	// 503 injected="status" body=""
+	// 200 injected="" body="ok"
+	// 200 injected="" body="ok"
+}

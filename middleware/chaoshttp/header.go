@@ -14,8 +14,9 @@ import (
 //	X-Faultline-Injected: status; point="GET /users/{id}"
 //
 // Responses the middleware writes itself (error, status, a recovered panic,
-// a latency or hang cut short by the request's context) carry it, and so do
-// responses a fault delayed or corrupted.
+// a latency or hang cut short by the request's context, a hang that
+// reached its bound) carry it, and so do responses a fault delayed or
+// corrupted.
 const HeaderInjected = "X-Faultline-Injected"
 
 // injectedValue returns the value of HeaderInjected for fault kind k at

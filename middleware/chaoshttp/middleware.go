@@ -1,6 +1,7 @@
 package chaoshttp
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -38,10 +39,20 @@ import (
 // match as well (the mux matches again to serve), so place it inside the
 // mux where the cost matters. When a rule fires:
 //
-//   - latency waits before the handler runs; hang waits until the request's
-//     context is done. If the context ends first (the client went away),
-//     the handler does not run and the middleware answers 503 Service
-//     Unavailable.
+//   - latency waits before the handler runs. hang waits until the
+//     request's context is done, for at most its bound: the fault's own
+//     (hang(30s)) capped by the policy's MaxLatency, or for a bare hang
+//     MaxLatency, or [faults.DefaultHangLimit] (one minute) without one. At
+//     the bound the middleware answers 503 Service Unavailable with the
+//     injected error's text, without running the handler. If the context ends during either wait
+//     (the client went away), the handler does not run and the middleware
+//     answers 503 as well. The kill switch ([chaos.Engine.Disable]) ends
+//     every wait at once, and the handler then runs normally. While it
+//     waits, the middleware reads up to 64 KiB of the request's body ahead
+//     and hands it to the handler afterwards, untouched: net/http notices a
+//     client that went away only by reading from its connection, so
+//     without this a request whose body is unread would wait out its whole
+//     bound after its client left.
 //   - error answers the fault's Code, or 500 Internal Server Error, with the
 //     injected error's text, without running the handler; so does badconn,
 //     which means nothing to HTTP.
@@ -63,6 +74,18 @@ import (
 // [HeaderInjected] header. The request's labels, for rules that match
 // labels or decide stickily, are [LabelMethod] and those of
 // [WithHeaderLabel].
+//
+// # Exempt paths
+//
+// Requests under [AdminPrefix], where the admin handler of package
+// [github.com/faultline-go/faultline/chaos/admin] is documented to be
+// mounted, and under the prefixes of [WithExempt], are never fault points,
+// whatever plan is applied: a plan such as *=status(503) cannot keep
+// operators from the kill switch. The check is on the URL path, so it
+// holds wherever the middleware is placed, chi's Use included, but for
+// one place: inside an [http.StripPrefix] (or a router's mount) that has
+// already cut the prefix off. Place the middleware around the router, or
+// on the application's routes only.
 //
 // The middleware and the handlers it returns are safe for concurrent use.
 func Middleware(e *chaos.Engine, opts ...Option) func(http.Handler) http.Handler {
@@ -98,7 +121,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var p *chaos.Point
 	if rt := h.first.Load(); rt != nil && rt.fixed != nil && h.byPattern && sameString(rt.key, r.Pattern) {
 		p = rt.fixed
-	} else if !h.g.e.Armed() {
+	} else if !h.g.e.Armed() || h.g.cfg.exempted(r) {
 		// Nothing can fire: skip finding the route, which around a mux
 		// means matching the request a second time.
 		h.next.ServeHTTP(w, r)
@@ -106,7 +129,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p = h.point(r)
 	}
-	if !p.Armed() {
+	if !p.Armed() || h.g.cfg.exempted(r) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
@@ -143,16 +166,8 @@ func (h *handler) serveArmed(w http.ResponseWriter, r *http.Request, p *chaos.Po
 	}
 	value := injectedValue(d.Kind(), d.Point())
 	switch f := d.Fault(); f.Kind {
-	case faults.KindLatency:
-		w.Header().Set(HeaderInjected, value)
-		if err := faults.Sleep(ctx, d.Delay()); err != nil {
-			writeError(w, http.StatusServiceUnavailable, "chaoshttp: request ended during injected latency: "+err.Error(), value)
-			return
-		}
-		h.next.ServeHTTP(w, r)
-	case faults.KindHang:
-		<-ctx.Done()
-		writeError(w, http.StatusServiceUnavailable, "chaoshttp: request ended during injected hang: "+ctx.Err().Error(), value)
+	case faults.KindLatency, faults.KindHang:
+		h.serveWait(w, r, d, value)
 	case faults.KindStatus:
 		writeStatus(w, f.Code, f.Body, value)
 	case faults.KindAbort:
@@ -171,6 +186,35 @@ func (h *handler) serveArmed(w http.ResponseWriter, r *http.Request, p *chaos.Po
 			code = http.StatusInternalServerError
 		}
 		writeError(w, code, d.Err().Error(), value)
+	}
+}
+
+// serveWait waits out the latency or hang d, then serves r with the
+// wrapped handler if the wait ran its course (latency) or the kill switch
+// cut it short, and answers 503 Service Unavailable if the request's
+// context ended first or a hang reached its bound. Meanwhile it reads the
+// request's body ahead (see heldBody), so that a client that goes away
+// ends the wait even while its body is unread.
+func (h *handler) serveWait(w http.ResponseWriter, r *http.Request, d chaos.Decision, value string) {
+	w.Header().Set(HeaderInjected, value)
+	held := holdBody(r)
+	err := d.Apply(r.Context())
+	if held != nil {
+		if err != nil {
+			held.end(w)
+		} else {
+			held.stop.Store(true)
+			r.Body = held
+			defer held.end(w)
+		}
+	}
+	switch {
+	case err == nil:
+		h.next.ServeHTTP(w, r)
+	case errors.Is(err, faults.ErrInjected): // a hang reached its bound
+		writeError(w, http.StatusServiceUnavailable, err.Error(), value)
+	default:
+		writeError(w, http.StatusServiceUnavailable, "chaoshttp: request ended during injected "+d.Kind().String()+": "+err.Error(), value)
 	}
 }
 

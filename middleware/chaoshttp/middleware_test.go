@@ -198,6 +198,7 @@ func TestMiddlewareWaits(t *testing.T) {
 		name     string
 		fault    string
 		cancel   time.Duration // cancel the request's context after this; 0 never
+		disable  time.Duration // throw the kill switch after this; 0 never
 		wantCode int
 		wantTime time.Duration
 		called   bool
@@ -205,7 +206,11 @@ func TestMiddlewareWaits(t *testing.T) {
 		{name: "latency", fault: "delay(2s)", wantCode: 200, wantTime: 2 * time.Second, called: true},
 		{name: "latency with jitter", fault: "delay(2s,1s)", wantCode: 200, called: true},
 		{name: "client leaves during latency", fault: "delay(1m)", cancel: 5 * time.Second, wantCode: 503, wantTime: 5 * time.Second},
-		{name: "hang until the client leaves", fault: "hang", cancel: time.Hour, wantCode: 503, wantTime: time.Hour},
+		{name: "hang until the client leaves", fault: "hang", cancel: 30 * time.Second, wantCode: 503, wantTime: 30 * time.Second},
+		{name: "hang until its bound", fault: "hang(5s)", cancel: time.Hour, wantCode: 503, wantTime: 5 * time.Second},
+		{name: "hang until the default bound", fault: "hang", wantCode: 503, wantTime: faults.DefaultHangLimit},
+		{name: "kill switch ends latency", fault: "delay(1h)", disable: 3 * time.Second, wantCode: 200, wantTime: 3 * time.Second, called: true},
+		{name: "kill switch ends a hang", fault: "hang", disable: 3 * time.Second, wantCode: 200, wantTime: 3 * time.Second, called: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +224,9 @@ func TestMiddlewareWaits(t *testing.T) {
 				defer cancel()
 				if tt.cancel > 0 {
 					time.AfterFunc(tt.cancel, cancel)
+				}
+				if tt.disable > 0 {
+					time.AfterFunc(tt.disable, func() { e.Disable("test") })
 				}
 				start := time.Now()
 				rec := httptest.NewRecorder()

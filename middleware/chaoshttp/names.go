@@ -195,21 +195,39 @@ func (g *registry) point(rt *route, m int) *chaos.Point {
 }
 
 // decide evaluates p for a request with method word m and header h, with
-// its labels: the method, then each configured header that is present. The
-// labels are gathered on the stack (DecideLabels keeps none of them), so
-// deciding allocates nothing.
+// its labels (see labels). They are gathered on the stack (DecideLabels
+// keeps none of them), so deciding allocates nothing unless a header value
+// is cut.
 func (c *config) decide(ctx context.Context, p *chaos.Point, m int, h http.Header) chaos.Decision {
 	if len(c.headers) == 0 {
 		return p.DecideLabels(ctx, methodLabels[m:m+1]...)
 	}
 	var buf [4]chaos.Label
-	labels := append(buf[:0], methodLabels[m])
+	return p.DecideLabels(ctx, c.labels(buf[:0], m, h)...)
+}
+
+// labels appends to dst the labels of a request with method word m and
+// header h: the method, then each configured header that is present. A
+// header value longer than chaos.MaxLabelValue is cut to its first
+// MaxLabelValue bytes, copied: a substring would keep the whole header
+// alive in whatever keeps the label (an observer, an events ring).
+func (c *config) labels(dst []chaos.Label, m int, h http.Header) []chaos.Label {
+	dst = append(dst, methodLabels[m])
 	for _, hl := range c.headers {
 		if v := h[hl.header]; len(v) > 0 {
-			labels = append(labels, chaos.Label{Key: hl.label, Value: v[0]})
+			dst = append(dst, chaos.Label{Key: hl.label, Value: cutLabel(v[0])})
 		}
 	}
-	return p.DecideLabels(ctx, labels...)
+	return dst
+}
+
+// cutLabel returns v, or a copy of its first chaos.MaxLabelValue bytes
+// when it is longer.
+func cutLabel(v string) string {
+	if len(v) <= chaos.MaxLabelValue {
+		return v
+	}
+	return strings.Clone(v[:chaos.MaxLabelValue])
 }
 
 // sameString reports whether a == b, comparing the strings' pointers

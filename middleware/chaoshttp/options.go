@@ -3,6 +3,7 @@ package chaoshttp
 import (
 	"net/http"
 	"net/textproto"
+	"strconv"
 )
 
 // Option configures [Middleware] and [Transport]. Options are made only by
@@ -28,6 +29,7 @@ type config struct {
 	mux       *http.ServeMux
 	recover   bool
 	maxPoints int
+	exempt    []string // paths, without their trailing slash, no fault reaches; see under
 }
 
 // headerLabel copies a request header into a label.
@@ -37,7 +39,8 @@ type headerLabel struct {
 }
 
 func newConfig(opts []Option) config {
-	c := config{maxPoints: defaultMaxPoints}
+	admin, _ := exemptDir(AdminPrefix)
+	c := config{maxPoints: defaultMaxPoints, exempt: []string{admin}}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -67,7 +70,10 @@ func WithPointName(name func(*http.Request) string) Option {
 // read only while a rule names the request's point, so the option costs
 // nothing while no plan is active. By default no header becomes a label;
 // the request method is always the label [LabelMethod]. An empty header or
-// label makes the option do nothing.
+// label makes the option do nothing. A value longer than
+// [chaos.MaxLabelValue] bytes is cut to its first MaxLabelValue bytes, for
+// matching and sticky decisions alike, and copied, so that whatever keeps
+// the label does not keep the whole header alive.
 func WithHeaderLabel(header, label string) Option {
 	h := textproto.CanonicalMIMEHeaderKey(header)
 	return optionFunc(func(c *config) {
@@ -110,4 +116,34 @@ func WithRecoverPanics() Option {
 // bounded by ten times n, plus the ten fallback points.
 func WithMaxPoints(n int) Option {
 	return optionFunc(func(c *config) { c.maxPoints = n })
+}
+
+// WithExempt makes requests whose URL path is one of prefixes, or lies
+// under one, never fault points at a server: the [Middleware] passes them
+// to its handler untouched, counts them nowhere and makes no point for
+// them, whatever plan is applied. "/ops/chaos/" (or "/ops/chaos") exempts
+// "/ops/chaos", "/ops/chaos/" and every path under it, and "/" exempts
+// every request. The path is that of the request as the middleware sees
+// it, before any router strips a prefix, so WithExempt works under chi's
+// Use, where the middleware runs before routing, as well as around or
+// inside a ServeMux. Use it for the admin handler mounted elsewhere than
+// [AdminPrefix], which is always exempt, and for health checks that must
+// keep answering.
+//
+// It may be given several times. An empty prefix does nothing; one that
+// does not start with "/" panics, as a mistake made when setting up the
+// server. It does not apply to a Transport.
+func WithExempt(prefixes ...string) Option {
+	var dirs []string
+	for _, p := range prefixes {
+		if p == "" {
+			continue
+		}
+		dir, ok := exemptDir(p)
+		if !ok {
+			panic("chaoshttp: WithExempt prefix " + strconv.Quote(p) + " does not start with /")
+		}
+		dirs = append(dirs, dir)
+	}
+	return optionFunc(func(c *config) { c.exempt = append(c.exempt, dirs...) })
 }

@@ -1,6 +1,7 @@
 package chaoshttp
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,9 +29,12 @@ import (
 // While no rule names the request's point, the transport costs a few
 // nanoseconds and no allocation beyond base's. When one fires:
 //
-//   - latency waits, then sends the request; hang waits until the request's
-//     context is done. If the context ends first, RoundTrip fails with an
-//     error that wraps the context's error.
+//   - latency waits, then sends the request. hang waits until the
+//     request's context is done, for at most its bound (see [Middleware]),
+//     and then fails with the injected error. If the context ends during
+//     either wait, RoundTrip fails with an error that wraps the context's
+//     error. The kill switch ends every wait at once, and the request is
+//     then sent normally.
 //   - error fails with the injected error, which matches
 //     [faults.ErrInjected] (through the *url.Error of [http.Client] too);
 //     so does badconn.
@@ -117,16 +121,17 @@ func (t *transport) roundTripArmed(req *http.Request, p *chaos.Point) (*http.Res
 		return t.base.RoundTrip(req)
 	}
 	switch f := d.Fault(); f.Kind {
-	case faults.KindLatency:
-		if err := faults.Sleep(ctx, d.Delay()); err != nil {
+	case faults.KindLatency, faults.KindHang:
+		err := d.Apply(ctx)
+		switch {
+		case err == nil: // waited out, or cut short by the kill switch
+			return t.base.RoundTrip(req)
+		case errors.Is(err, faults.ErrInjected): // a hang reached its bound
 			closeBody(req)
-			return nil, fmt.Errorf("chaoshttp: waiting out injected latency at %s: %w", d.Point(), err)
+			return nil, err
 		}
-		return t.base.RoundTrip(req)
-	case faults.KindHang:
-		<-ctx.Done()
 		closeBody(req)
-		return nil, fmt.Errorf("chaoshttp: injected hang at %s: %w", d.Point(), ctx.Err())
+		return nil, fmt.Errorf("chaoshttp: waiting out injected %v at %s: %w", d.Kind(), d.Point(), err)
 	case faults.KindStatus:
 		closeBody(req)
 		return synthesize(req, f.Code, f.Body, injectedValue(f.Kind, d.Point())), nil

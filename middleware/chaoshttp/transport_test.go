@@ -251,6 +251,8 @@ func TestTransportClosesBody(t *testing.T) {
 		{fault: "badconn", wantClosed: 1},
 		{fault: "status(500)", wantClosed: 1},
 		{fault: "hang", cancel: true, wantClosed: 1},
+		{fault: "hang(5m)", cancel: true, wantClosed: 1},
+		{fault: "hang(10s)", wantClosed: 1}, // the bound passes first
 		{fault: "delay(1h)", cancel: true, wantClosed: 1},
 		{fault: "delay(1s)", wantClosed: 0}, // sent: base owns the body
 		{fault: "corrupt", wantClosed: 0},
@@ -264,7 +266,7 @@ func TestTransportClosesBody(t *testing.T) {
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
 				if tt.cancel {
-					time.AfterFunc(time.Minute, cancel)
+					time.AfterFunc(30*time.Second, cancel) // before the default bound of hang
 				}
 				body := &closeCounter{Reader: strings.NewReader("payload")}
 				req := httptest.NewRequestWithContext(ctx, "POST", "http://example.com/", body)
@@ -297,12 +299,17 @@ func TestTransportWaits(t *testing.T) {
 		name     string
 		fault    string
 		timeout  time.Duration
+		disable  time.Duration // throw the kill switch after this; 0 never
 		wantTime time.Duration
 		wantErr  error
 	}{
 		{name: "latency", fault: "delay(3s)", wantTime: 3 * time.Second},
 		{name: "latency beyond the deadline", fault: "delay(1m)", timeout: 10 * time.Second, wantTime: 10 * time.Second, wantErr: context.DeadlineExceeded},
 		{name: "hang until the deadline", fault: "hang", timeout: 30 * time.Second, wantTime: 30 * time.Second, wantErr: context.DeadlineExceeded},
+		{name: "hang until its bound", fault: "hang(5s)", timeout: time.Hour, wantTime: 5 * time.Second, wantErr: faults.ErrInjected},
+		{name: "hang until the default bound", fault: "hang", wantTime: faults.DefaultHangLimit, wantErr: faults.ErrInjected},
+		{name: "kill switch ends latency", fault: "delay(1h)", disable: 3 * time.Second, wantTime: 3 * time.Second},
+		{name: "kill switch ends a hang", fault: "hang", disable: 3 * time.Second, wantTime: 3 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,7 +323,12 @@ func TestTransportWaits(t *testing.T) {
 					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 					defer cancel()
 				}
+				if tt.disable > 0 {
+					time.AfterFunc(tt.disable, func() { e.Disable("test") })
+				}
+				var sent atomic.Int64
 				client := &http.Client{Transport: Transport(e, roundTripFunc(func(*http.Request) (*http.Response, error) {
+					sent.Add(1)
 					return cannedResponse(), nil
 				}))}
 				req, _ := http.NewRequestWithContext(ctx, "GET", "http://example.com/", nil)
@@ -330,6 +342,9 @@ func TestTransportWaits(t *testing.T) {
 						t.Fatal(err)
 					}
 					resp.Body.Close()
+					if sent.Load() != 1 {
+						t.Error("the request was not sent")
+					}
 					return
 				}
 				if !errors.Is(err, tt.wantErr) {

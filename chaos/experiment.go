@@ -87,7 +87,7 @@ type Cohort struct {
 	Share float64
 	// Experiment and Control are the SLI windows fed with the outcomes of
 	// the two cohorts. Nil windows are left out of the report.
-	Experiment, Control *probes.Window
+	Experiment, Control *probes.SampleWindow
 }
 
 // InCohort reports whether key is in a cohort of the given share, by the

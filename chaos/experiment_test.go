@@ -25,12 +25,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // SLI window.
 type service struct {
 	point  *chaos.Point
-	window *probes.Window
+	window *probes.SampleWindow
 	calls  atomic.Int64
 }
 
 func newService(e *chaos.Engine) *service {
-	return &service{point: e.Point("db.query"), window: probes.NewWindow(100)}
+	return &service{point: e.Point("db.query"), window: probes.NewSampleWindow(100)}
 }
 
 func (s *service) call(ctx context.Context) error {
@@ -337,7 +337,7 @@ func TestExperimentCohorts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := chaos.New(chaos.WithSeed(11))
 		p := e.Point("checkout")
-		exp, ctl := probes.NewWindow(1000), probes.NewWindow(1000)
+		exp, ctl := probes.NewSampleWindow(1000), probes.NewSampleWindow(1000)
 		const share = 0.2
 		x := &chaos.Experiment{
 			Title:    "checkout cohort",

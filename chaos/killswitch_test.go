@@ -127,7 +127,7 @@ func TestDisableEndsWaits(t *testing.T) {
 						if how == "inject" {
 							done <- p.Inject(context.Background())
 						} else {
-							done <- p.Decide(context.Background()).Apply(context.Background())
+							done <- p.Decide(context.Background()).Inject(context.Background())
 						}
 					}()
 					synctest.Wait()

@@ -43,12 +43,12 @@ func TestPlanValidate(t *testing.T) {
 		{"instances negative but not -1", with(func(r *chaos.Rule) { r.Instances = -0.5 }),
 			[]string{"rules[1].instances: -0.5 is outside [0,1] and is not -1 (no instance)"}},
 		{"hang with a bound", with(func(r *chaos.Rule) { r.Fault = faults.HangFor(time.Second) }), nil},
-		{"status below 200", with(func(r *chaos.Rule) { r.Fault = faults.Status(100, "") }),
+		{"status below 200", with(func(r *chaos.Rule) { r.Fault = faults.HTTPStatus(100, "") }),
 			[]string{"rules[1].fault.code: 100 is not an HTTP status in [200,999]"}},
 		{"long point is cut", with(func(r *chaos.Rule) { r.Point = strings.Repeat("x", 100) + "\n" }),
 			[]string{`rules[1].point: "` + strings.Repeat("x", 64) + `"... holds a control character`}},
 		{"empty label key", with(func(r *chaos.Rule) { r.Labels = map[string]string{"": "x"} }), []string{"rules[1].labels: a label key is empty"}},
-		{"fault field", with(func(r *chaos.Rule) { r.Fault = faults.Status(42, "") }), []string{"rules[1].fault.code: 42 is not an HTTP status in [200,999]"}},
+		{"fault field", with(func(r *chaos.Rule) { r.Fault = faults.HTTPStatus(42, "") }), []string{"rules[1].fault.code: 42 is not an HTTP status in [200,999]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,7 +67,7 @@ func (r *boundRule) err(p *Point) *faults.InjectedError {
 	if e := r.injected.Load(); e != nil {
 		return e
 	}
-	r.injected.CompareAndSwap(nil, faults.NewError(p.name, r.c.rule.Fault))
+	r.injected.CompareAndSwap(nil, faults.NewInjectedError(p.name, r.c.rule.Fault))
 	return r.injected.Load()
 }
 
@@ -398,9 +398,9 @@ func (d Decision) Seq() uint64 { return d.seq }
 // Point returns the name of the point that decided, or "".
 func (d Decision) Point() string { return d.point.Name() }
 
-// Apply carries out the decision as [Point.Inject] does, and returns nil
+// Inject carries out the decision as [Point.Inject] does, and returns nil
 // when nothing fires.
-func (d Decision) Apply(ctx context.Context) error {
+func (d Decision) Inject(ctx context.Context) error {
 	if d.fault == nil {
 		return nil
 	}

@@ -115,7 +115,7 @@ func TestDecision(t *testing.T) {
 	if again := e.Point("a").Decide(ctx).Err(); again != err {
 		t.Error("each decision made a new error; the error is meant to be made once per point and rule")
 	}
-	if d.Apply(ctx) != err {
+	if d.Inject(ctx) != err {
 		t.Error("Apply of an error decision does not return Err()")
 	}
 
@@ -129,7 +129,7 @@ func TestDecision(t *testing.T) {
 
 	var zero chaos.Decision
 	if zero.Fired() || zero.Kind() != faults.KindNone || !zero.Fault().IsZero() || zero.Err() != nil ||
-		zero.Rule() != -1 || zero.Seq() != 0 || zero.Point() != "" || zero.Delay() != 0 || zero.Apply(ctx) != nil {
+		zero.Rule() != -1 || zero.Seq() != 0 || zero.Point() != "" || zero.Delay() != 0 || zero.Inject(ctx) != nil {
 		t.Error("the zero Decision is not 'nothing fires'")
 	}
 }
@@ -165,7 +165,7 @@ func TestInjectKinds(t *testing.T) {
 		e := engineWith(t, "p=status(503)")
 		err := e.Point("p").Inject(context.Background())
 		var ie *faults.InjectedError
-		if !errors.As(err, &ie) || ie.Fault != faults.Status(503, "") || ie.Point != "p" {
+		if !errors.As(err, &ie) || ie.Fault != faults.HTTPStatus(503, "") || ie.Point != "p" {
 			t.Errorf("Inject = %v", err)
 		}
 	})

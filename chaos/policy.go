@@ -36,7 +36,7 @@ type Policy struct {
 	Points []string `json:"points,omitempty"`
 	// Windows lists when faults may fire. Outside every window a plan is
 	// still accepted, but none of its rules fire. Empty means always.
-	Windows []Window `json:"windows,omitempty"`
+	Windows []TimeWindow `json:"windows,omitempty"`
 	// MaxRules is the most rules a plan may hold. 0 means no limit.
 	MaxRules int `json:"max_rules,omitempty"`
 	// DryRun makes points decide, count and report as usual but inject
@@ -61,9 +61,9 @@ func ProductionPolicy() Policy {
 	}
 }
 
-// Window is a span of the week in which faults may fire, such as working
+// TimeWindow is a span of the week in which faults may fire, such as working
 // hours on weekdays.
-type Window struct {
+type TimeWindow struct {
 	// Days lists the weekdays of the window. Empty means every day.
 	Days []time.Weekday `json:"days,omitempty"`
 	// Start and End bound the time of day, as "HH:MM" in Location; Start is

@@ -120,7 +120,7 @@ func TestPolicyClamps(t *testing.T) {
 func TestInvalidPolicy(t *testing.T) {
 	e := chaos.New(chaos.WithPolicy(chaos.Policy{
 		Kinds: []faults.Kind{faults.KindNone, 77}, MaxRate: 2, MaxLatency: -1, MaxRules: -1,
-		Windows: []chaos.Window{{Days: []time.Weekday{9}, Start: "25:00", End: "x", Location: "Mars/Olympus"}},
+		Windows: []chaos.TimeWindow{{Days: []time.Weekday{9}, Start: "25:00", End: "x", Location: "Mars/Olympus"}},
 	}))
 	err := e.Apply(chaos.MustParsePlan("a=error"))
 	if !errors.Is(err, chaos.ErrRefused) {
@@ -156,10 +156,10 @@ func TestPolicyWindows(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		windows []chaos.Window
+		windows []chaos.TimeWindow
 		checks  []check
 	}{
-		{"office hours", []chaos.Window{{Days: weekdays, Start: "09:00", End: "17:00"}}, []check{
+		{"office hours", []chaos.TimeWindow{{Days: weekdays, Start: "09:00", End: "17:00"}}, []check{
 			{"2000-01-01T00:00:00Z", false}, // Saturday
 			{"2000-01-01T10:00:00Z", false},
 			{"2000-01-03T08:59:59Z", false}, // Monday
@@ -169,19 +169,19 @@ func TestPolicyWindows(t *testing.T) {
 			{"2000-01-07T12:00:00Z", true},  // Friday
 			{"2000-01-08T12:00:00Z", false}, // Saturday
 		}},
-		{"across midnight", []chaos.Window{{Start: "22:00", End: "02:00"}}, []check{
+		{"across midnight", []chaos.TimeWindow{{Start: "22:00", End: "02:00"}}, []check{
 			{"2000-01-01T00:00:00Z", true},
 			{"2000-01-01T01:59:00Z", true},
 			{"2000-01-01T02:00:00Z", false},
 			{"2000-01-01T21:59:00Z", false},
 			{"2000-01-01T22:00:00Z", true},
 		}},
-		{"time zone", []chaos.Window{{Days: []time.Weekday{time.Saturday}, Start: "09:00", End: "10:00", Location: "Asia/Tokyo"}}, []check{
+		{"time zone", []chaos.TimeWindow{{Days: []time.Weekday{time.Saturday}, Start: "09:00", End: "10:00", Location: "Asia/Tokyo"}}, []check{
 			{"2000-01-01T00:00:00Z", true}, // 09:00 Saturday in Tokyo
 			{"2000-01-01T00:59:00Z", true},
 			{"2000-01-01T01:00:00Z", false},
 		}},
-		{"two windows, whole days", []chaos.Window{{Days: []time.Weekday{time.Sunday}}, {Start: "23:00", End: "24:00"}}, []check{
+		{"two windows, whole days", []chaos.TimeWindow{{Days: []time.Weekday{time.Sunday}}, {Start: "23:00", End: "24:00"}}, []check{
 			{"2000-01-01T00:00:00Z", false},
 			{"2000-01-01T23:00:00Z", true},
 			{"2000-01-02T12:00:00Z", true}, // Sunday

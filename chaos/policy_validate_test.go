@@ -14,7 +14,7 @@ func TestPolicyValidate(t *testing.T) {
 	if err := (chaos.Policy{}).Validate(); err != nil {
 		t.Errorf("zero Policy: %v", err)
 	}
-	err := chaos.Policy{MaxRate: 2, MaxRules: -1, Windows: []chaos.Window{{Start: "9am"}}}.Validate()
+	err := chaos.Policy{MaxRate: 2, MaxRules: -1, Windows: []chaos.TimeWindow{{Start: "9am"}}}.Validate()
 	var pe *chaos.PlanError
 	if !errors.As(err, &pe) || !errors.Is(err, chaos.ErrRefused) {
 		t.Fatalf("err = %v, want a *PlanError matching ErrRefused", err)

@@ -111,8 +111,8 @@ type Injection struct {
 type CohortReport struct {
 	Label      string        `json:"label"`
 	Share      float64       `json:"share"`
-	Experiment *probes.Stats `json:"experiment,omitempty"`
-	Control    *probes.Stats `json:"control,omitempty"`
+	Experiment *probes.SampleStats `json:"experiment,omitempty"`
+	Control    *probes.SampleStats `json:"control,omitempty"`
 }
 
 // JSON returns the report as indented JSON, ending in a newline.

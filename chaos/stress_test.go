@@ -206,7 +206,7 @@ func stressPlans(points int) []chaos.Plan {
 		chaos.MustParsePlan("svc.*=30%error(glob);svc.1*=5%delay(2ms)"),
 		{Version: "hangs", Rules: []chaos.Rule{
 			{Point: "svc.0*", Fault: faults.HangFor(20 * time.Millisecond), Rate: 0.05},
-			{Point: "svc.*", Fault: faults.Status(503, ""), Rate: 0.5},
+			{Point: "svc.*", Fault: faults.HTTPStatus(503, ""), Rate: 0.5},
 		}},
 	}
 }

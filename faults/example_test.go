@@ -18,7 +18,7 @@ func Example() {
 		faults.Error("timeout"),
 		faults.Panic("oops"),
 		faults.Hang(),
-		faults.Status(503, "try later"),
+		faults.HTTPStatus(503, "try later"),
 		faults.Abort(),
 		faults.BadConn(),
 		faults.Corrupt(),
@@ -40,7 +40,7 @@ func Example() {
 // ErrInjected tells an injected failure from a real one, however deeply it
 // is wrapped.
 func ExampleErrInjected() {
-	err := faults.Error("timeout").Apply(context.Background(), "db.query", 0)
+	err := faults.Error("timeout").Inject(context.Background(), "db.query", 0)
 	err = fmt.Errorf("loading user: %w", err)
 
 	fmt.Println(err)
@@ -55,7 +55,7 @@ func ExampleErrInjected() {
 // An injected error carries the point and the fault; a BadConn error also
 // matches driver.ErrBadConn, so database/sql retries on a new connection.
 func ExampleInjectedError() {
-	err := error(faults.NewError("db.query", faults.BadConn()))
+	err := error(faults.NewInjectedError("db.query", faults.BadConn()))
 
 	var ie *faults.InjectedError
 	if errors.As(err, &ie) {
@@ -84,17 +84,17 @@ func ExampleParseFault() {
 
 // Apply carries a fault out. Latency respects the context: here the
 // deadline comes first.
-func ExampleFault_Apply() {
+func ExampleFault_Inject() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
-	err := faults.Latency(time.Hour).Apply(ctx, "payments.charge", 0)
+	err := faults.Latency(time.Hour).Inject(ctx, "payments.charge", 0)
 	fmt.Println(err)
 	// Output:
 	// context deadline exceeded
 }
 
 func ExampleFault_Validate() {
-	fmt.Println(faults.Status(42, "").Validate())
+	fmt.Println(faults.HTTPStatus(42, "").Validate())
 	fmt.Println(faults.Latency(time.Second).Validate())
 	// Output:
 	// code: 42 is not an HTTP status in [200,999]

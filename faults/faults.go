@@ -2,7 +2,7 @@
 //
 // A [Fault] is a plain, comparable value: a [Kind] and the few parameters
 // that kind needs. The engine in package chaos decides when a point fires;
-// this package says what firing means. [Fault.Apply] carries out the kinds
+// this package says what firing means. [Fault.Inject] carries out the kinds
 // any Go code can suffer (latency, error, panic, hang); middleware applies
 // the transport kinds itself (an HTTP status, an aborted connection,
 // driver.ErrBadConn, a corrupted payload), and Apply turns those into an
@@ -157,9 +157,9 @@ func (f Fault) HangLimit() time.Duration {
 	return DefaultHangLimit
 }
 
-// Status returns a fault that answers an HTTP request with code and body
+// HTTPStatus returns a fault that answers an HTTP request with code and body
 // without running the handler or sending the request.
-func Status(code int, body string) Fault { return Fault{Kind: KindStatus, Code: code, Body: body} }
+func HTTPStatus(code int, body string) Fault { return Fault{Kind: KindStatus, Code: code, Body: body} }
 
 // Abort returns a fault that cuts the connection.
 func Abort() Fault { return Fault{Kind: KindAbort} }
@@ -229,7 +229,7 @@ func addSat(a, b time.Duration) time.Duration {
 // "delay(200ms)" or `error("timeout")`.
 func (f Fault) String() string { return string(f.AppendText(nil)) }
 
-// Apply carries out f at the named point:
+// Inject carries out f at the named point:
 //
 //   - Latency waits Duration(r) and returns nil, or ctx.Err() if the
 //     context is done first.
@@ -241,7 +241,7 @@ func (f Fault) String() string { return string(f.AppendText(nil)) }
 //     driver.ErrBadConn, and for Abort syscall.ECONNRESET.
 //
 // None returns nil.
-func (f Fault) Apply(ctx context.Context, point string, r uint64) error {
+func (f Fault) Inject(ctx context.Context, point string, r uint64) error {
 	switch f.Kind {
 	case KindNone:
 		return nil
@@ -252,9 +252,9 @@ func (f Fault) Apply(ctx context.Context, point string, r uint64) error {
 			return err
 		}
 	case KindPanic:
-		panic(NewError(point, f))
+		panic(NewInjectedError(point, f))
 	}
-	return NewError(point, f)
+	return NewInjectedError(point, f)
 }
 
 // Sleep waits for d or until ctx is done, whichever comes first, and returns
@@ -284,8 +284,8 @@ type InjectedError struct {
 	Fault Fault
 }
 
-// NewError returns the error that fault f makes at point.
-func NewError(point string, f Fault) *InjectedError { return &InjectedError{Point: point, Fault: f} }
+// NewInjectedError returns the error that fault f makes at point.
+func NewInjectedError(point string, f Fault) *InjectedError { return &InjectedError{Point: point, Fault: f} }
 
 // Error returns "faultline: injected KIND at POINT: MESSAGE".
 func (e *InjectedError) Error() string {

@@ -86,7 +86,7 @@ func TestConstructors(t *testing.T) {
 		{"Error", faults.Error("boom"), faults.Fault{Kind: faults.KindError, Message: "boom"}},
 		{"Panic", faults.Panic("oops"), faults.Fault{Kind: faults.KindPanic, Message: "oops"}},
 		{"Hang", faults.Hang(), faults.Fault{Kind: faults.KindHang}},
-		{"Status", faults.Status(503, "down"), faults.Fault{Kind: faults.KindStatus, Code: 503, Body: "down"}},
+		{"Status", faults.HTTPStatus(503, "down"), faults.Fault{Kind: faults.KindStatus, Code: 503, Body: "down"}},
 		{"Abort", faults.Abort(), faults.Fault{Kind: faults.KindAbort}},
 		{"BadConn", faults.BadConn(), faults.Fault{Kind: faults.KindBadConn}},
 		{"Corrupt", faults.Corrupt(), faults.Fault{Kind: faults.KindCorrupt}},
@@ -131,15 +131,15 @@ func TestValidate(t *testing.T) {
 		{"panic with code", faults.Fault{Kind: faults.KindPanic, Code: 500}, "code: panic faults have no status code"},
 		{"error with code", faults.Fault{Kind: faults.KindError, Code: 503}, ""},
 		{"error with bad code", faults.Fault{Kind: faults.KindError, Code: 42}, "code: 42 is not an HTTP status in [200,999]"},
-		{"status 1000", faults.Status(1000, ""), "code: 1000 is not an HTTP status in [200,999]"},
-		{"status 100", faults.Status(100, ""), "code: 100 is not an HTTP status in [200,999]"},
-		{"status 199", faults.Status(199, ""), "code: 199 is not an HTTP status in [200,999]"},
+		{"status 1000", faults.HTTPStatus(1000, ""), "code: 1000 is not an HTTP status in [200,999]"},
+		{"status 100", faults.HTTPStatus(100, ""), "code: 100 is not an HTTP status in [200,999]"},
+		{"status 199", faults.HTTPStatus(199, ""), "code: 199 is not an HTTP status in [200,999]"},
 		{"error with code 101", faults.Fault{Kind: faults.KindError, Code: 101}, "code: 101 is not an HTTP status in [200,999]"},
-		{"status 200", faults.Status(200, ""), ""},
-		{"status 999", faults.Status(999, ""), ""},
+		{"status 200", faults.HTTPStatus(200, ""), ""},
+		{"status 999", faults.HTTPStatus(999, ""), ""},
 		{"status without code", faults.Fault{Kind: faults.KindStatus}, "code: a status fault needs a status code"},
 		{"error with body", faults.Fault{Kind: faults.KindError, Body: "x"}, "body: error faults have no body"},
-		{"status with body", faults.Status(503, "x"), ""},
+		{"status with body", faults.HTTPStatus(503, "x"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,7 +189,7 @@ func TestInjectedError(t *testing.T) {
 		{faults.Error("timeout"), "faultline: injected error at db.query: timeout", nil, driver.ErrBadConn},
 		{faults.Error(""), "faultline: injected error at db.query", nil, syscall.ECONNRESET},
 		{faults.Panic("oops"), "faultline: injected panic at db.query: oops", nil, driver.ErrBadConn},
-		{faults.Status(503, "down"), "faultline: injected status at db.query: status 503", nil, io.EOF},
+		{faults.HTTPStatus(503, "down"), "faultline: injected status at db.query: status 503", nil, io.EOF},
 		{faults.BadConn(), "faultline: injected badconn at db.query: driver: bad connection", driver.ErrBadConn, syscall.ECONNRESET},
 		{faults.Abort(), "faultline: injected abort at db.query: connection reset", syscall.ECONNRESET, driver.ErrBadConn},
 		{faults.Corrupt(), "faultline: injected corrupt at db.query", nil, driver.ErrBadConn},
@@ -197,9 +197,9 @@ func TestInjectedError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault.String(), func(t *testing.T) {
-			e := faults.NewError("db.query", tt.fault)
+			e := faults.NewInjectedError("db.query", tt.fault)
 			if e.Point != "db.query" || e.Fault != tt.fault {
-				t.Errorf("NewError = %+v", e)
+				t.Errorf("NewInjectedError = %+v", e)
 			}
 			if got := e.Error(); got != tt.msg {
 				t.Errorf("Error() = %q, want %q", got, tt.msg)
@@ -227,9 +227,9 @@ func TestInjectedError(t *testing.T) {
 
 func TestApply(t *testing.T) {
 	ctx := context.Background()
-	for _, f := range []faults.Fault{faults.Error("x"), faults.Status(503, ""), faults.Abort(), faults.BadConn(), faults.Corrupt()} {
+	for _, f := range []faults.Fault{faults.Error("x"), faults.HTTPStatus(503, ""), faults.Abort(), faults.BadConn(), faults.Corrupt()} {
 		t.Run(f.String(), func(t *testing.T) {
-			err := f.Apply(ctx, "p", 0)
+			err := f.Inject(ctx, "p", 0)
 			var ie *faults.InjectedError
 			if !errors.As(err, &ie) || ie.Point != "p" || ie.Fault != f {
 				t.Errorf("Apply = %v, want the *InjectedError of %v at p", err, f)
@@ -237,7 +237,7 @@ func TestApply(t *testing.T) {
 		})
 	}
 	t.Run("none", func(t *testing.T) {
-		if err := (faults.Fault{}).Apply(ctx, "p", 0); err != nil {
+		if err := (faults.Fault{}).Inject(ctx, "p", 0); err != nil {
 			t.Errorf("Apply of no fault = %v", err)
 		}
 	})
@@ -252,7 +252,7 @@ func TestApply(t *testing.T) {
 				t.Errorf("panic value = %+v", e)
 			}
 		}()
-		_ = faults.Panic("oops").Apply(ctx, "p", 0)
+		_ = faults.Panic("oops").Inject(ctx, "p", 0)
 		t.Error("Apply of a panic fault returned")
 	})
 }
@@ -284,7 +284,7 @@ func TestApplyLatency(t *testing.T) {
 					defer cancel()
 				}
 				start := time.Now()
-				err := tt.fault.Apply(ctx, "p", tt.r)
+				err := tt.fault.Inject(ctx, "p", tt.r)
 				if got := time.Since(start); got != tt.want {
 					t.Errorf("Apply took %v, want exactly %v", got, tt.want)
 				}
@@ -306,7 +306,7 @@ func TestApplyCanceled(t *testing.T) {
 					cancel()
 				}()
 				start := time.Now()
-				if err := f.Apply(ctx, "p", 0); err != context.Canceled {
+				if err := f.Inject(ctx, "p", 0); err != context.Canceled {
 					t.Errorf("Apply = %v, want context.Canceled", err)
 				}
 				if got := time.Since(start); got != 1500*time.Millisecond {

@@ -20,7 +20,7 @@ func TestFaultJSON(t *testing.T) {
 		{faults.Fault{Kind: faults.KindError, Code: 503}, `{"kind":"error","code":503}`},
 		{faults.Panic(""), `{"kind":"panic"}`},
 		{faults.Hang(), `{"kind":"hang"}`},
-		{faults.Status(429, "slow down"), `{"kind":"status","code":429,"body":"slow down"}`},
+		{faults.HTTPStatus(429, "slow down"), `{"kind":"status","code":429,"body":"slow down"}`},
 		{faults.Abort(), `{"kind":"abort"}`},
 		{faults.BadConn(), `{"kind":"badconn"}`},
 		{faults.Corrupt(), `{"kind":"corrupt"}`},

@@ -46,11 +46,11 @@ func TestParseFault(t *testing.T) {
 		{" hang ( 1m30s ) ", faults.HangFor(90 * time.Second), "hang(1m30s)"},
 		{`hang("2s")`, faults.HangFor(2 * time.Second), "hang(2s)"},
 		{"hang(0s)", faults.Hang(), "hang"}, // zero is the default bound
-		{"status(200)", faults.Status(200, ""), ""},
+		{"status(200)", faults.HTTPStatus(200, ""), ""},
 		{"error(x,200)", faults.Fault{Kind: faults.KindError, Message: "x", Code: 200}, ""},
-		{"status(503)", faults.Status(503, ""), ""},
-		{"status(429,slow down)", faults.Status(429, "slow down"), ""},
-		{`status(500,"{\"error\":1}")`, faults.Status(500, `{"error":1}`), ""},
+		{"status(503)", faults.HTTPStatus(503, ""), ""},
+		{"status(429,slow down)", faults.HTTPStatus(429, "slow down"), ""},
+		{`status(500,"{\"error\":1}")`, faults.HTTPStatus(500, `{"error":1}`), ""},
 		{"abort", faults.Abort(), ""},
 		{"badconn", faults.BadConn(), ""},
 		{"corrupt", faults.Corrupt(), ""},
@@ -154,10 +154,10 @@ func TestMarshalText(t *testing.T) {
 		t.Error("MarshalText of the zero Fault succeeded")
 	}
 	var f faults.Fault
-	if err := f.UnmarshalText([]byte("status(503)")); err != nil || f != faults.Status(503, "") {
+	if err := f.UnmarshalText([]byte("status(503)")); err != nil || f != faults.HTTPStatus(503, "") {
 		t.Errorf("UnmarshalText = %+v, %v", f, err)
 	}
-	if err := f.UnmarshalText([]byte("bogus")); err == nil || f != faults.Status(503, "") {
+	if err := f.UnmarshalText([]byte("bogus")); err == nil || f != faults.HTTPStatus(503, "") {
 		t.Errorf("failed UnmarshalText = %v and changed the fault to %+v", err, f)
 	}
 }

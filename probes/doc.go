@@ -12,10 +12,10 @@
 //   - Active probes make a call when checked: [Func] runs a function,
 //     [HTTP] sends a request, [SQL] runs a query. Options such as
 //     [WithMaxLatency], [WithTimeout] and [WithStatus] set the tolerance.
-//   - Passive probes read an in-process SLI [Window]: a fixed ring of the
+//   - Passive probes read an in-process SLI [SampleWindow]: a fixed ring of the
 //     most recent outcomes and latencies that the request path feeds with
-//     [Window.Record] or [Window.Observe]. [Window.SuccessRatioAtLeast] and
-//     [Window.LatencyAtMost] turn a window into a probe.
+//     [SampleWindow.Record] or [SampleWindow.Observe]. [SampleWindow.SuccessRatioAtLeast] and
+//     [SampleWindow.LatencyAtMost] turn a window into a probe.
 //
 // All durations come from the time package, so under testing/synctest the
 // Results are the same on every run.

@@ -7,6 +7,6 @@ import "errors"
 var (
 	errNilFunc   = errors.New("probes: nil func")
 	errNilDB     = errors.New("probes: nil *sql.DB")
-	errNilWindow = errors.New("probes: nil *Window")
+	errNilWindow = errors.New("probes: nil *SampleWindow")
 	errPanic     = errors.New("probes: panic")
 )

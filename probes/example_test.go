@@ -98,8 +98,8 @@ func ExampleSQL() {
 	// failed jobs false probes: unexpected rows: 2 failed jobs, want at most 1
 }
 
-func ExampleNewWindow() {
-	w := probes.NewWindow(100)
+func ExampleNewSampleWindow() {
+	w := probes.NewSampleWindow(100)
 	for i := range 100 {
 		// 1ms to 100ms; every 25th call fails.
 		w.Record(i%25 != 0, time.Duration(i+1)*time.Millisecond)
@@ -112,8 +112,8 @@ func ExampleNewWindow() {
 	// p50: 50ms p95: 95ms p99: 99ms max: 100ms
 }
 
-func ExampleWindow_Observe() {
-	sli := probes.NewWindow(1000, probes.WithMaxAge(time.Minute))
+func ExampleSampleWindow_Observe() {
+	sli := probes.NewSampleWindow(1000, probes.WithMaxAge(time.Minute))
 	handler := func(w http.ResponseWriter, r *http.Request) {
 		var err error
 		defer func(start time.Time) { sli.Observe(start, err) }(time.Now())
@@ -131,8 +131,8 @@ func ExampleWindow_Observe() {
 	// 4 3
 }
 
-func ExampleWindow_SuccessRatioAtLeast() {
-	w := probes.NewWindow(1000)
+func ExampleSampleWindow_SuccessRatioAtLeast() {
+	w := probes.NewSampleWindow(1000)
 	p := w.SuccessRatioAtLeast("checkout success", 0.99, 100)
 
 	fmt.Println(p.Check(context.Background()).Observed)
@@ -147,8 +147,8 @@ func ExampleWindow_SuccessRatioAtLeast() {
 	// false success ratio 0.972 over 250 calls, 243 ok (want >= 0.99)
 }
 
-func ExampleWindow_LatencyAtMost() {
-	w := probes.NewWindow(1000)
+func ExampleSampleWindow_LatencyAtMost() {
+	w := probes.NewSampleWindow(1000)
 	for i := range 200 {
 		w.Record(true, time.Duration(i%100+1)*time.Millisecond)
 	}

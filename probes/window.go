@@ -8,38 +8,38 @@ import (
 	"time"
 )
 
-// DefaultWindowSize is the number of samples a [Window] keeps when
-// [NewWindow] is given a size <= 0, and the size of a zero Window.
+// DefaultWindowSize is the number of samples a [SampleWindow] keeps when
+// [NewSampleWindow] is given a size <= 0, and the size of a zero Window.
 const DefaultWindowSize = 1024
 
-// MaxWindowSize is the largest number of samples a [Window] keeps. Larger
-// sizes given to [NewWindow] are lowered to it.
+// MaxWindowSize is the largest number of samples a [SampleWindow] keeps. Larger
+// sizes given to [NewSampleWindow] are lowered to it.
 const MaxWindowSize = 1 << 24
 
-// Window is an in-process rolling window of call outcomes and latencies: an
+// SampleWindow is an in-process rolling window of call outcomes and latencies: an
 // SLI that the request path feeds and game-day probes read.
 //
 // It keeps the most recent size samples in a fixed ring, so its memory is
 // bounded: 8 bytes per sample, with the ring rounded up to a power of two.
 // Without [WithMaxAge], latencies are kept to the nanosecond.
-// [Window.Record] and [Window.Observe] use atomics only (no lock) and do not
-// allocate; [Window.Snapshot] copies and sorts the samples. Each sample is
+// [SampleWindow.Record] and [SampleWindow.Observe] use atomics only (no lock) and do not
+// allocate; [SampleWindow.Snapshot] copies and sorts the samples. Each sample is
 // one 64-bit word, so a reader never sees half of one. A snapshot taken
 // while Records run is not a single instant: it may miss a sample whose
 // Record has not finished, or count one that finished after the snapshot
 // began, but it never holds more than size samples.
 //
-// A zero Window is ready to use: the first Record gives it a ring of
-// [DefaultWindowSize] samples with no max age. A nil *Window ignores
+// A zero SampleWindow is ready to use: the first Record gives it a ring of
+// [DefaultWindowSize] samples with no max age. A nil *SampleWindow ignores
 // Records and reports no samples. All methods are safe for concurrent use.
-// A Window must not be copied after first use.
-type Window struct {
+// A SampleWindow must not be copied after first use.
+type SampleWindow struct {
 	ring atomic.Pointer[ring]
 }
 
-// WindowOption configures a [Window] made by [NewWindow]. Only this package
+// SampleWindowOption configures a [SampleWindow] made by [NewSampleWindow]. Only this package
 // makes WindowOptions.
-type WindowOption interface {
+type SampleWindowOption interface {
 	applyWindow(*windowConfig)
 }
 
@@ -64,21 +64,21 @@ func (f windowOption) applyWindow(c *windowConfig) { f(c) }
 // (over 200 days); Snapshot clears the samples it finds expired, so only a
 // sample that sat that long with no Snapshot in between can be mistaken for
 // a fresh one.
-func WithMaxAge(d time.Duration) WindowOption {
+func WithMaxAge(d time.Duration) SampleWindowOption {
 	return windowOption(func(c *windowConfig) { c.maxAge = max(d, 0) })
 }
 
-// NewWindow returns a window that keeps the size most recent samples.
+// NewSampleWindow returns a window that keeps the size most recent samples.
 // A size <= 0 means [DefaultWindowSize]; a size above [MaxWindowSize] means
 // MaxWindowSize. [WithMaxAge] also drops samples by age.
-func NewWindow(size int, opts ...WindowOption) *Window {
+func NewSampleWindow(size int, opts ...SampleWindowOption) *SampleWindow {
 	var cfg windowConfig
 	for _, o := range opts {
 		if o != nil {
 			o.applyWindow(&cfg)
 		}
 	}
-	w := new(Window)
+	w := new(SampleWindow)
 	w.ring.Store(newRing(size, cfg))
 	return w
 }
@@ -89,7 +89,7 @@ func NewWindow(size int, opts ...WindowOption) *Window {
 //
 // Record is lock-free and does not allocate (except once, on the first
 // Record of a zero Window). It is safe for concurrent use.
-func (w *Window) Record(ok bool, latency time.Duration) {
+func (w *SampleWindow) Record(ok bool, latency time.Duration) {
 	if w == nil {
 		return
 	}
@@ -110,7 +110,7 @@ func (w *Window) Record(ok bool, latency time.Duration) {
 //	defer func(start time.Time) { w.Observe(start, err) }(time.Now())
 //
 // Observe is lock-free, does not allocate and is safe for concurrent use.
-func (w *Window) Observe(start time.Time, err error) {
+func (w *SampleWindow) Observe(start time.Time, err error) {
 	if w == nil {
 		return
 	}
@@ -126,12 +126,12 @@ func (w *Window) Observe(start time.Time, err error) {
 	r.put(plainWord(err == nil, latency))
 }
 
-// Stats summarises the samples in a [Window]. It is plain data.
+// SampleStats summarises the samples in a [SampleWindow]. It is plain data.
 //
 // Latency quantiles are taken over every sample, successful or not, by the
 // nearest-rank method: Pq is the smallest recorded latency that at least a
 // share q of the samples do not exceed. With no samples every field is zero.
-type Stats struct {
+type SampleStats struct {
 	// Count is the number of samples in the window.
 	Count int `json:"count"`
 	// Successes is the number of samples recorded as ok.
@@ -148,15 +148,15 @@ type Stats struct {
 // Snapshot summarises the samples now in the window. It allocates and sorts
 // a copy of them, so its cost grows with the window's size; call it on an
 // interval, not per request. It is safe for concurrent use.
-func (w *Window) Snapshot() Stats {
+func (w *SampleWindow) Snapshot() SampleStats {
 	lat, ok := w.samples()
 	return summarize(lat, ok)
 }
 
 // Size returns the number of samples the window keeps: the size given to
-// [NewWindow] after defaults and limits, or [DefaultWindowSize] for a zero
+// [NewSampleWindow] after defaults and limits, or [DefaultWindowSize] for a zero
 // Window. It is 0 for a nil *Window.
-func (w *Window) Size() int {
+func (w *SampleWindow) Size() int {
 	if w == nil {
 		return 0
 	}
@@ -169,7 +169,7 @@ func (w *Window) Size() int {
 // Reset drops every sample. It swaps in a new, empty ring of the same size
 // and settings, so it allocates. Records that run at the same time as Reset
 // may land on either side of it. It is safe for concurrent use.
-func (w *Window) Reset() {
+func (w *SampleWindow) Reset() {
 	if w == nil {
 		return
 	}
@@ -179,7 +179,7 @@ func (w *Window) Reset() {
 }
 
 // init gives a zero Window its default ring.
-func (w *Window) init() *ring {
+func (w *SampleWindow) init() *ring {
 	r := newRing(DefaultWindowSize, windowConfig{})
 	if w.ring.CompareAndSwap(nil, r) {
 		return r
@@ -189,7 +189,7 @@ func (w *Window) init() *ring {
 
 // samples returns the sorted latencies of the samples in the window and the
 // number that succeeded.
-func (w *Window) samples() (lat []time.Duration, ok int) {
+func (w *SampleWindow) samples() (lat []time.Duration, ok int) {
 	if w == nil {
 		return nil, 0
 	}
@@ -200,12 +200,12 @@ func (w *Window) samples() (lat []time.Duration, ok int) {
 	return r.samples()
 }
 
-func summarize(sorted []time.Duration, ok int) Stats {
+func summarize(sorted []time.Duration, ok int) SampleStats {
 	n := len(sorted)
 	if n == 0 {
-		return Stats{}
+		return SampleStats{}
 	}
-	return Stats{
+	return SampleStats{
 		Count:        n,
 		Successes:    ok,
 		SuccessRatio: float64(ok) / float64(n),

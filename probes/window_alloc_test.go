@@ -11,11 +11,11 @@ import (
 // TestWindowRecordAllocs holds the request path at zero allocations.
 func TestWindowRecordAllocs(t *testing.T) {
 	errFail := errors.New("fail")
-	var zero probes.Window
+	var zero probes.SampleWindow
 	zero.Record(true, 0) // the first Record of a zero Window makes its ring
-	windows := map[string]*probes.Window{
-		"plain":   probes.NewWindow(64),
-		"max-age": probes.NewWindow(64, probes.WithMaxAge(time.Minute)),
+	windows := map[string]*probes.SampleWindow{
+		"plain":   probes.NewSampleWindow(64),
+		"max-age": probes.NewSampleWindow(64, probes.WithMaxAge(time.Minute)),
 		"zero":    &zero,
 	}
 	for name, w := range windows {

@@ -33,10 +33,10 @@ func BenchmarkBaselineAtomicAdd(b *testing.B) {
 func BenchmarkWindowRecord(b *testing.B) {
 	windows := []struct {
 		name string
-		w    func() *probes.Window
+		w    func() *probes.SampleWindow
 	}{
-		{"plain", func() *probes.Window { return probes.NewWindow(1024) }},
-		{"max-age", func() *probes.Window { return probes.NewWindow(1024, probes.WithMaxAge(time.Minute)) }},
+		{"plain", func() *probes.SampleWindow { return probes.NewSampleWindow(1024) }},
+		{"max-age", func() *probes.SampleWindow { return probes.NewSampleWindow(1024, probes.WithMaxAge(time.Minute)) }},
 	}
 	for _, tt := range windows {
 		b.Run(tt.name+"/serial", func(b *testing.B) {
@@ -58,7 +58,7 @@ func BenchmarkWindowRecord(b *testing.B) {
 	}
 	b.Run("observe/serial", func(b *testing.B) {
 		b.ReportAllocs()
-		w := probes.NewWindow(1024)
+		w := probes.NewSampleWindow(1024)
 		start := time.Now()
 		for b.Loop() {
 			w.Observe(start, nil)
@@ -70,14 +70,14 @@ func BenchmarkWindowSnapshot(b *testing.B) {
 	for _, size := range []int{1024, 16384} {
 		for _, aged := range []bool{false, true} {
 			name := strconv.Itoa(size)
-			var opts []probes.WindowOption
+			var opts []probes.SampleWindowOption
 			if aged {
 				name += "/max-age"
 				opts = append(opts, probes.WithMaxAge(time.Hour))
 			}
 			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
-				w := probes.NewWindow(size, opts...)
+				w := probes.NewSampleWindow(size, opts...)
 				for i := range size {
 					w.Record(i%100 != 0, time.Duration(i*7919%size)*time.Microsecond)
 				}

@@ -30,7 +30,7 @@ func FuzzWindow(f *testing.F) {
 			v := int64(binary.LittleEndian.Uint64(b))
 			samples = append(samples, sample{ok: v&1 == 1, latency: time.Duration(v >> 1)})
 		}
-		w := probes.NewWindow(size)
+		w := probes.NewSampleWindow(size)
 		for _, s := range samples {
 			w.Record(s.ok, s.latency)
 		}

@@ -15,13 +15,13 @@ import (
 // counts as 1, so an empty window is never judged. A target outside
 // [0,1] makes every check fail. The probe reads the window each time it is
 // checked and is safe for concurrent use.
-func (w *Window) SuccessRatioAtLeast(name string, target float64, minCount int) Probe {
+func (w *SampleWindow) SuccessRatioAtLeast(name string, target float64, minCount int) Probe {
 	return &ratioProbe{name: name, w: w, target: target, minCount: max(minCount, 1)}
 }
 
 type ratioProbe struct {
 	name     string
-	w        *Window
+	w        *SampleWindow
 	target   float64
 	minCount int
 }
@@ -59,20 +59,20 @@ func (p *ratioProbe) Check(ctx context.Context) Result {
 }
 
 // LatencyAtMost returns a probe that passes when the q-quantile of the
-// window's latencies (nearest rank, over all samples, as in [Stats]) is at
+// window's latencies (nearest rank, over all samples, as in [SampleStats]) is at
 // most limit. For the 99th percentile q is 0.99.
 //
 // When the window holds fewer than minCount samples (a minCount below 1
 // counts as 1) the probe passes and Observed says there is not enough data.
 // A q outside [0,1] makes every check fail. The probe reads the window each
 // time it is checked and is safe for concurrent use.
-func (w *Window) LatencyAtMost(name string, q float64, limit time.Duration, minCount int) Probe {
+func (w *SampleWindow) LatencyAtMost(name string, q float64, limit time.Duration, minCount int) Probe {
 	return &latencyProbe{name: name, w: w, q: q, limit: limit, minCount: max(minCount, 1)}
 }
 
 type latencyProbe struct {
 	name     string
-	w        *Window
+	w        *SampleWindow
 	q        float64
 	limit    time.Duration
 	minCount int
@@ -109,7 +109,7 @@ func (p *latencyProbe) Check(ctx context.Context) Result {
 	return r
 }
 
-func checkWindow(ctx context.Context, w *Window) error {
+func checkWindow(ctx context.Context, w *SampleWindow) error {
 	if w == nil {
 		return errNilWindow
 	}

@@ -13,8 +13,8 @@ import (
 
 // fill returns a window of size 1000 holding n samples, the first failed of
 // them failing, with latencies 1ms, 2ms, ... n ms.
-func fill(n, failed int) *probes.Window {
-	w := probes.NewWindow(1000)
+func fill(n, failed int) *probes.SampleWindow {
+	w := probes.NewSampleWindow(1000)
 	for i := range n {
 		w.Record(i >= failed, ms(i+1))
 	}
@@ -63,7 +63,7 @@ func TestWindowProbes(t *testing.T) {
 		},
 		{
 			name: "ratio of an empty window",
-			p:    probes.NewWindow(10).SuccessRatioAtLeast("ok-ratio", 0.99, 0),
+			p:    probes.NewSampleWindow(10).SuccessRatioAtLeast("ok-ratio", 0.99, 0),
 			want: probes.Result{Probe: "ok-ratio", OK: true, Observed: "not enough data: 0 calls (need 1)"},
 		},
 		{
@@ -78,8 +78,8 @@ func TestWindowProbes(t *testing.T) {
 		},
 		{
 			name: "ratio on a nil window",
-			p:    (*probes.Window)(nil).SuccessRatioAtLeast("ok-ratio", 0.5, 1),
-			want: probes.Result{Probe: "ok-ratio", Observed: "not checked", Err: "probes: nil *Window"},
+			p:    (*probes.SampleWindow)(nil).SuccessRatioAtLeast("ok-ratio", 0.5, 1),
+			want: probes.Result{Probe: "ok-ratio", Observed: "not checked", Err: "probes: nil *SampleWindow"},
 		},
 		{
 			name: "ratio with ctx cancelled",
@@ -130,8 +130,8 @@ func TestWindowProbes(t *testing.T) {
 		},
 		{
 			name: "latency on a nil window",
-			p:    (*probes.Window)(nil).LatencyAtMost("p99", 0.99, time.Second, 1),
-			want: probes.Result{Probe: "p99", Observed: "not checked", Err: "probes: nil *Window"},
+			p:    (*probes.SampleWindow)(nil).LatencyAtMost("p99", 0.99, time.Second, 1),
+			want: probes.Result{Probe: "p99", Observed: "not checked", Err: "probes: nil *SampleWindow"},
 		},
 		{
 			name: "latency with ctx cancelled",
@@ -162,7 +162,7 @@ func TestWindowProbes(t *testing.T) {
 // between checks, on fake time with a max age, as a game day would.
 func TestWindowProbeFollowsWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := probes.NewWindow(100, probes.WithMaxAge(time.Minute))
+		w := probes.NewSampleWindow(100, probes.WithMaxAge(time.Minute))
 		p := w.SuccessRatioAtLeast("checkout", 0.9, 10)
 		check := func(want probes.Result) {
 			t.Helper()

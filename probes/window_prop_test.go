@@ -33,7 +33,7 @@ func TestWindowMatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		size := rapid.IntRange(1, 70).Draw(t, "size")
 		samples := drawSamples(t)
-		w := probes.NewWindow(size)
+		w := probes.NewSampleWindow(size)
 		for _, s := range samples {
 			w.Record(s.ok, s.latency)
 		}
@@ -62,7 +62,7 @@ func TestWindowMaxAgeMatchesModel(t *testing.T) {
 			gaps := rapid.SliceOfN(rapid.IntRange(0, 50), len(samples), len(samples)).Draw(t, "gapTicks")
 			wait := time.Duration(rapid.IntRange(0, 5000).Draw(t, "waitTicks")) * tick
 
-			w := probes.NewWindow(size, probes.WithMaxAge(maxAge))
+			w := probes.NewSampleWindow(size, probes.WithMaxAge(maxAge))
 			at := make([]time.Time, len(samples))
 			for i, s := range samples {
 				time.Sleep(time.Duration(gaps[i]) * tick)

@@ -30,13 +30,13 @@ func okSamples(lat ...time.Duration) []sample {
 
 // model computes the Stats of samples the slow, obvious way: keep the last
 // size samples, sort their latencies, pick nearest ranks.
-func model(samples []sample, size int) probes.Stats {
+func model(samples []sample, size int) probes.SampleStats {
 	if len(samples) > size {
 		samples = samples[len(samples)-size:]
 	}
 	n := len(samples)
 	if n == 0 {
-		return probes.Stats{}
+		return probes.SampleStats{}
 	}
 	lat := make([]time.Duration, n)
 	ok := 0
@@ -52,7 +52,7 @@ func model(samples []sample, size int) probes.Stats {
 		r := (pct*n + 99) / 100
 		return lat[max(r, 1)-1]
 	}
-	return probes.Stats{
+	return probes.SampleStats{
 		Count:        n,
 		Successes:    ok,
 		SuccessRatio: float64(ok) / float64(n),
@@ -72,18 +72,18 @@ func TestWindowStats(t *testing.T) {
 		name    string
 		size    int
 		samples []sample
-		want    probes.Stats
+		want    probes.SampleStats
 	}{
-		{name: "empty", size: 10, want: probes.Stats{}},
+		{name: "empty", size: 10, want: probes.SampleStats{}},
 		{
 			name: "one sample", size: 10,
 			samples: []sample{{ok: false, latency: ms(7)}},
-			want:    probes.Stats{Count: 1, P50: ms(7), P95: ms(7), P99: ms(7), Max: ms(7)},
+			want:    probes.SampleStats{Count: 1, P50: ms(7), P95: ms(7), P99: ms(7), Max: ms(7)},
 		},
 		{
 			name: "1ms to 100ms", size: 100,
 			samples: okSamples(oneToHundred...),
-			want:    probes.Stats{Count: 100, Successes: 100, SuccessRatio: 1, P50: ms(50), P95: ms(95), P99: ms(99), Max: ms(100)},
+			want:    probes.SampleStats{Count: 100, Successes: 100, SuccessRatio: 1, P50: ms(50), P95: ms(95), P99: ms(99), Max: ms(100)},
 		},
 		{
 			name: "ten samples", size: 10,
@@ -91,37 +91,37 @@ func TestWindowStats(t *testing.T) {
 				{true, ms(5)}, {true, ms(1)}, {false, ms(9)}, {true, ms(3)}, {true, ms(7)},
 				{true, ms(2)}, {true, ms(10)}, {false, ms(4)}, {true, ms(8)}, {true, ms(6)},
 			},
-			want: probes.Stats{Count: 10, Successes: 8, SuccessRatio: 0.8, P50: ms(5), P95: ms(10), P99: ms(10), Max: ms(10)},
+			want: probes.SampleStats{Count: 10, Successes: 8, SuccessRatio: 0.8, P50: ms(5), P95: ms(10), P99: ms(10), Max: ms(10)},
 		},
 		{
 			name: "one slow call in twenty", size: 20,
 			samples: append(okSamples(slices.Repeat([]time.Duration{ms(1)}, 19)...), sample{false, time.Second}),
-			want:    probes.Stats{Count: 20, Successes: 19, SuccessRatio: 0.95, P50: ms(1), P95: ms(1), P99: time.Second, Max: time.Second},
+			want:    probes.SampleStats{Count: 20, Successes: 19, SuccessRatio: 0.95, P50: ms(1), P95: ms(1), P99: time.Second, Max: time.Second},
 		},
 		{
 			name: "ring keeps the last size", size: 3,
 			samples: []sample{{true, ms(100)}, {false, ms(200)}, {true, ms(1)}, {true, ms(2)}, {false, ms(3)}},
-			want:    probes.Stats{Count: 3, Successes: 2, SuccessRatio: 2.0 / 3, P50: ms(2), P95: ms(3), P99: ms(3), Max: ms(3)},
+			want:    probes.SampleStats{Count: 3, Successes: 2, SuccessRatio: 2.0 / 3, P50: ms(2), P95: ms(3), P99: ms(3), Max: ms(3)},
 		},
 		{
 			name: "ring wraps many times", size: 4,
 			samples: okSamples(ms(1), ms(2), ms(3), ms(4), ms(5), ms(6), ms(7), ms(8), ms(9), ms(10), ms(11)),
-			want:    probes.Stats{Count: 4, Successes: 4, SuccessRatio: 1, P50: ms(9), P95: ms(11), P99: ms(11), Max: ms(11)},
+			want:    probes.SampleStats{Count: 4, Successes: 4, SuccessRatio: 1, P50: ms(9), P95: ms(11), P99: ms(11), Max: ms(11)},
 		},
 		{
 			name: "negative latency counts as zero", size: 2,
 			samples: okSamples(-time.Second, ms(1)),
-			want:    probes.Stats{Count: 2, Successes: 2, SuccessRatio: 1, P50: 0, P95: ms(1), P99: ms(1), Max: ms(1)},
+			want:    probes.SampleStats{Count: 2, Successes: 2, SuccessRatio: 1, P50: 0, P95: ms(1), P99: ms(1), Max: ms(1)},
 		},
 		{
 			name: "nanosecond latencies are exact", size: 3,
 			samples: okSamples(1, 2, 1<<62-1),
-			want:    probes.Stats{Count: 3, Successes: 3, SuccessRatio: 1, P50: 2, P95: 1<<62 - 1, P99: 1<<62 - 1, Max: 1<<62 - 1},
+			want:    probes.SampleStats{Count: 3, Successes: 3, SuccessRatio: 1, P50: 2, P95: 1<<62 - 1, P99: 1<<62 - 1, Max: 1<<62 - 1},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := probes.NewWindow(tt.size)
+			w := probes.NewSampleWindow(tt.size)
 			for _, s := range tt.samples {
 				w.Record(s.ok, s.latency)
 			}
@@ -139,13 +139,13 @@ func TestWindowStats(t *testing.T) {
 func TestWindowSize(t *testing.T) {
 	tests := []struct {
 		name string
-		w    *probes.Window
+		w    *probes.SampleWindow
 		want int
 	}{
-		{"given", probes.NewWindow(100), 100},
-		{"zero means default", probes.NewWindow(0), probes.DefaultWindowSize},
-		{"negative means default", probes.NewWindow(-5), probes.DefaultWindowSize},
-		{"zero value", new(probes.Window), probes.DefaultWindowSize},
+		{"given", probes.NewSampleWindow(100), 100},
+		{"zero means default", probes.NewSampleWindow(0), probes.DefaultWindowSize},
+		{"negative means default", probes.NewSampleWindow(-5), probes.DefaultWindowSize},
+		{"zero value", new(probes.SampleWindow), probes.DefaultWindowSize},
 		{"nil", nil, 0},
 	}
 	for _, tt := range tests {
@@ -158,8 +158,8 @@ func TestWindowSize(t *testing.T) {
 }
 
 func TestWindowZeroValue(t *testing.T) {
-	var w probes.Window
-	if got := w.Snapshot(); got != (probes.Stats{}) {
+	var w probes.SampleWindow
+	if got := w.Snapshot(); got != (probes.SampleStats{}) {
 		t.Errorf("Snapshot() of a zero Window = %+v, want zero", got)
 	}
 	w.Reset() // no ring yet: nothing to do
@@ -167,7 +167,7 @@ func TestWindowZeroValue(t *testing.T) {
 		w.Record(i%2 == 0, ms(1))
 	}
 	got := w.Snapshot()
-	want := probes.Stats{Count: probes.DefaultWindowSize, Successes: probes.DefaultWindowSize / 2, SuccessRatio: 0.5,
+	want := probes.SampleStats{Count: probes.DefaultWindowSize, Successes: probes.DefaultWindowSize / 2, SuccessRatio: 0.5,
 		P50: ms(1), P95: ms(1), P99: ms(1), Max: ms(1)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Snapshot() mismatch (-want +got):\n%s", diff)
@@ -175,29 +175,29 @@ func TestWindowZeroValue(t *testing.T) {
 }
 
 func TestWindowNil(t *testing.T) {
-	var w *probes.Window
+	var w *probes.SampleWindow
 	w.Record(true, time.Second)
 	w.Observe(time.Now(), nil)
 	w.Reset()
-	if got := w.Snapshot(); got != (probes.Stats{}) {
+	if got := w.Snapshot(); got != (probes.SampleStats{}) {
 		t.Errorf("Snapshot() of a nil Window = %+v, want zero", got)
 	}
 }
 
 func TestWindowReset(t *testing.T) {
-	w := probes.NewWindow(8, probes.WithMaxAge(time.Minute))
+	w := probes.NewSampleWindow(8, probes.WithMaxAge(time.Minute))
 	for range 5 {
 		w.Record(false, time.Second)
 	}
 	w.Reset()
-	if got := w.Snapshot(); got != (probes.Stats{}) {
+	if got := w.Snapshot(); got != (probes.SampleStats{}) {
 		t.Fatalf("Snapshot() after Reset = %+v, want zero", got)
 	}
 	if got := w.Size(); got != 8 {
 		t.Errorf("Size() after Reset = %d, want 8", got)
 	}
 	w.Record(true, ms(3))
-	want := probes.Stats{Count: 1, Successes: 1, SuccessRatio: 1, P50: ms(3), P95: ms(3), P99: ms(3), Max: ms(3)}
+	want := probes.SampleStats{Count: 1, Successes: 1, SuccessRatio: 1, P50: ms(3), P95: ms(3), P99: ms(3), Max: ms(3)}
 	if diff := cmp.Diff(want, w.Snapshot()); diff != "" {
 		t.Errorf("Snapshot() mismatch (-want +got):\n%s", diff)
 	}
@@ -205,14 +205,14 @@ func TestWindowReset(t *testing.T) {
 
 func TestWindowObserve(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		for _, opts := range [][]probes.WindowOption{nil, {probes.WithMaxAge(time.Hour)}} {
-			w := probes.NewWindow(10, opts...)
+		for _, opts := range [][]probes.SampleWindowOption{nil, {probes.WithMaxAge(time.Hour)}} {
+			w := probes.NewSampleWindow(10, opts...)
 			start := time.Now()
 			time.Sleep(5 * time.Millisecond)
 			w.Observe(start, nil)
 			time.Sleep(10 * time.Millisecond)
 			w.Observe(start, errors.New("timeout"))
-			want := probes.Stats{Count: 2, Successes: 1, SuccessRatio: 0.5, P50: ms(5), P95: ms(15), P99: ms(15), Max: ms(15)}
+			want := probes.SampleStats{Count: 2, Successes: 1, SuccessRatio: 0.5, P50: ms(5), P95: ms(15), P99: ms(15), Max: ms(15)}
 			if diff := cmp.Diff(want, w.Snapshot()); diff != "" {
 				t.Errorf("opts %v: Snapshot() mismatch (-want +got):\n%s", opts, diff)
 			}
@@ -224,30 +224,30 @@ func TestWindowObserve(t *testing.T) {
 // out of the snapshot while younger ones stay.
 func TestWindowMaxAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := probes.NewWindow(100, probes.WithMaxAge(time.Second))
+		w := probes.NewSampleWindow(100, probes.WithMaxAge(time.Second))
 		w.Record(true, ms(1))
 		time.Sleep(600 * time.Millisecond)
 		w.Record(false, ms(2))
 		w.Record(false, ms(4))
 
-		want := probes.Stats{Count: 3, Successes: 1, SuccessRatio: 1.0 / 3, P50: ms(2), P95: ms(4), P99: ms(4), Max: ms(4)}
+		want := probes.SampleStats{Count: 3, Successes: 1, SuccessRatio: 1.0 / 3, P50: ms(2), P95: ms(4), P99: ms(4), Max: ms(4)}
 		if diff := cmp.Diff(want, w.Snapshot()); diff != "" {
 			t.Errorf("at 600ms: Snapshot() mismatch (-want +got):\n%s", diff)
 		}
 
 		time.Sleep(600 * time.Millisecond) // the first sample is 1.2s old
-		want = probes.Stats{Count: 2, Successes: 0, SuccessRatio: 0, P50: ms(2), P95: ms(4), P99: ms(4), Max: ms(4)}
+		want = probes.SampleStats{Count: 2, Successes: 0, SuccessRatio: 0, P50: ms(2), P95: ms(4), P99: ms(4), Max: ms(4)}
 		if diff := cmp.Diff(want, w.Snapshot()); diff != "" {
 			t.Errorf("at 1.2s: Snapshot() mismatch (-want +got):\n%s", diff)
 		}
 
 		time.Sleep(time.Second) // all are old
-		if got := w.Snapshot(); got != (probes.Stats{}) {
+		if got := w.Snapshot(); got != (probes.SampleStats{}) {
 			t.Errorf("at 2.2s: Snapshot() = %+v, want zero", got)
 		}
 
 		w.Record(true, ms(8))
-		want = probes.Stats{Count: 1, Successes: 1, SuccessRatio: 1, P50: ms(8), P95: ms(8), P99: ms(8), Max: ms(8)}
+		want = probes.SampleStats{Count: 1, Successes: 1, SuccessRatio: 1, P50: ms(8), P95: ms(8), P99: ms(8), Max: ms(8)}
 		if diff := cmp.Diff(want, w.Snapshot()); diff != "" {
 			t.Errorf("after a new Record: Snapshot() mismatch (-want +got):\n%s", diff)
 		}
@@ -258,7 +258,7 @@ func TestWindowMaxAge(t *testing.T) {
 // than a millisecond, still sort samples by age.
 func TestWindowMaxAgeLong(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := probes.NewWindow(100, probes.WithMaxAge(24*time.Hour))
+		w := probes.NewSampleWindow(100, probes.WithMaxAge(24*time.Hour))
 		w.Record(false, ms(1))
 		time.Sleep(23 * time.Hour)
 		w.Record(true, ms(2))
@@ -266,7 +266,7 @@ func TestWindowMaxAgeLong(t *testing.T) {
 			t.Errorf("at 23h: Count = %d, want 2", got)
 		}
 		time.Sleep(2 * time.Hour)
-		want := probes.Stats{Count: 1, Successes: 1, SuccessRatio: 1, P50: ms(2), P95: ms(2), P99: ms(2), Max: ms(2)}
+		want := probes.SampleStats{Count: 1, Successes: 1, SuccessRatio: 1, P50: ms(2), P95: ms(2), P99: ms(2), Max: ms(2)}
 		if diff := cmp.Diff(want, w.Snapshot()); diff != "" {
 			t.Errorf("at 25h: Snapshot() mismatch (-want +got):\n%s", diff)
 		}
@@ -291,12 +291,12 @@ func TestWindowMaxAgePrecision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plain := probes.NewWindow(1)
+			plain := probes.NewSampleWindow(1)
 			plain.Record(true, tt.latency)
 			if got := plain.Snapshot().Max; got != tt.wantPlain {
 				t.Errorf("without max age: Max = %v, want %v", got, tt.wantPlain)
 			}
-			aged := probes.NewWindow(1, probes.WithMaxAge(time.Hour))
+			aged := probes.NewSampleWindow(1, probes.WithMaxAge(time.Hour))
 			aged.Record(true, tt.latency)
 			if got := aged.Snapshot().Max; got != tt.wantAged {
 				t.Errorf("with max age: Max = %v, want %v", got, tt.wantAged)
@@ -313,8 +313,8 @@ func TestWindowConcurrent(t *testing.T) {
 		writers = 4
 		records = 2000
 	)
-	for _, opts := range [][]probes.WindowOption{nil, {probes.WithMaxAge(time.Hour)}} {
-		w := probes.NewWindow(size, opts...)
+	for _, opts := range [][]probes.SampleWindowOption{nil, {probes.WithMaxAge(time.Hour)}} {
+		w := probes.NewSampleWindow(size, opts...)
 		var writing sync.WaitGroup
 		stop := make(chan struct{})
 		for g := range writers {
@@ -356,7 +356,7 @@ func TestWindowConcurrent(t *testing.T) {
 }
 
 // checkStats checks what holds for every snapshot of TestWindowConcurrent.
-func checkStats(t *testing.T, s probes.Stats, size, writers int) {
+func checkStats(t *testing.T, s probes.SampleStats, size, writers int) {
 	t.Helper()
 	if s.Count > size || s.Successes > s.Count || s.Successes < 0 {
 		t.Errorf("Stats %+v: counts out of range for size %d", s, size)

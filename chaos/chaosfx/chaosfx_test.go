@@ -115,7 +115,7 @@ func TestEnvSourceAppliesAtStart(t *testing.T) {
 		}),
 		fx.Populate(&e),
 	)
-	wait(func(s source.Status) bool { return s.Applied == 1 })
+	wait(func(s source.RunnerStatus) bool { return s.Applied == 1 })
 
 	if got := e.Active().Source; !strings.HasPrefix(got, "env@") {
 		t.Errorf("Active().Source = %q, want env@…", got)
@@ -144,9 +144,9 @@ func TestSourceRunsWithLifecycle(t *testing.T) {
 	app.RequireStart()
 
 	src.push <- source.Update{Plan: plan(t, "a=delay(1ms)"), Version: "v1"}
-	wait(func(s source.Status) bool { return s.Applied == 1 })
+	wait(func(s source.RunnerStatus) bool { return s.Applied == 1 })
 	src.push <- source.Update{Plan: plan(t, "a=error(x)"), Version: "v2"}
-	wait(func(s source.Status) bool { return s.Applied == 2 })
+	wait(func(s source.RunnerStatus) bool { return s.Applied == 2 })
 	if e.Plan().String() != "a=error(x)" || e.Active().Source != "mem@v2" {
 		t.Errorf("active plan %q from %q, want a=error(x) from mem@v2", e.Plan(), e.Active().Source)
 	}
@@ -189,11 +189,11 @@ func TestBadUpdatesKeepLastGoodPlan(t *testing.T) {
 	steps := []struct {
 		name   string
 		update source.Update
-		until  func(source.Status) bool
+		until  func(source.RunnerStatus) bool
 	}{
-		{"good", source.Update{Plan: plan(t, "a=10%error(x)")}, func(s source.Status) bool { return s.Applied == 1 }},
-		{"refused", source.Update{Plan: plan(t, "a=50%error(x)")}, func(s source.Status) bool { return s.Refused == 1 }},
-		{"failed", source.Update{Err: errors.New("document unreadable")}, func(s source.Status) bool { return s.Failed == 1 }},
+		{"good", source.Update{Plan: plan(t, "a=10%error(x)")}, func(s source.RunnerStatus) bool { return s.Applied == 1 }},
+		{"refused", source.Update{Plan: plan(t, "a=50%error(x)")}, func(s source.RunnerStatus) bool { return s.Refused == 1 }},
+		{"failed", source.Update{Err: errors.New("document unreadable")}, func(s source.RunnerStatus) bool { return s.Failed == 1 }},
 	}
 	for _, st := range steps {
 		src.push <- st.update
@@ -236,7 +236,7 @@ func TestSourceThatGivesUp(t *testing.T) {
 	)
 	app.RequireStart()
 	good.push <- source.Update{Plan: plan(t, "a=error(x)")}
-	wait(func(s source.Status) bool { return s.Source == "good" && s.Applied == 1 })
+	wait(func(s source.RunnerStatus) bool { return s.Source == "good" && s.Applied == 1 })
 	app.RequireStop() // waits for both runners, so the failure is recorded
 
 	st := got.Status()
@@ -347,7 +347,7 @@ func TestSourcesStartWithoutConsumers(t *testing.T) {
 	t.Setenv(source.EnvVar, "a=error(x)")
 	onUpdate, wait := updates(t)
 	start(t, fx.Supply(chaosfx.Config{Sources: []source.Source{source.Env()}, RunnerOptions: []source.RunnerOption{onUpdate}}))
-	wait(func(s source.Status) bool { return s.Applied == 1 })
+	wait(func(s source.RunnerStatus) bool { return s.Applied == 1 })
 }
 
 // The module stays silent with no logger anywhere: the default slog

@@ -40,7 +40,7 @@ func ExampleModule() {
 		fx.Supply(chaosfx.Config{
 			Seed:    1,
 			Sources: []source.Source{source.File(planFile)},
-			RunnerOptions: []source.RunnerOption{source.WithOnUpdate(func(s source.Status) {
+			RunnerOptions: []source.RunnerOption{source.WithOnUpdate(func(s source.RunnerStatus) {
 				if s.Applied > 0 {
 					select {
 					case applied <- struct{}{}:
@@ -150,7 +150,7 @@ func ExampleSources_Status() {
 			Seed:    1,
 			Policy:  chaos.ProductionPolicy(),
 			Sources: []source.Source{source.Env()},
-			RunnerOptions: []source.RunnerOption{source.WithOnUpdate(func(source.Status) {
+			RunnerOptions: []source.RunnerOption{source.WithOnUpdate(func(source.RunnerStatus) {
 				handled <- struct{}{}
 			})},
 		}),

@@ -51,11 +51,11 @@ func (f failingSource) Watch(context.Context, func(source.Update)) error { retur
 // updates returns a runner option that sends each status a runner reports
 // to the returned channel, and a function that waits for the first status
 // that passes ok.
-func updates(t *testing.T) (source.RunnerOption, func(ok func(source.Status) bool) source.Status) {
+func updates(t *testing.T) (source.RunnerOption, func(ok func(source.RunnerStatus) bool) source.RunnerStatus) {
 	t.Helper()
-	ch := make(chan source.Status, 64)
-	opt := source.WithOnUpdate(func(s source.Status) { ch <- s })
-	wait := func(ok func(source.Status) bool) source.Status {
+	ch := make(chan source.RunnerStatus, 64)
+	opt := source.WithOnUpdate(func(s source.RunnerStatus) { ch <- s })
+	wait := func(ok func(source.RunnerStatus) bool) source.RunnerStatus {
 		t.Helper()
 		timeout := time.NewTimer(10 * time.Second) // a guard against a hang, never reached when the test passes
 		defer timeout.Stop()
@@ -67,7 +67,7 @@ func updates(t *testing.T) (source.RunnerOption, func(ok func(source.Status) boo
 				}
 			case <-timeout.C:
 				t.Fatal("no runner update came")
-				return source.Status{}
+				return source.RunnerStatus{}
 			}
 		}
 	}

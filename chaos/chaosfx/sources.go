@@ -68,14 +68,14 @@ func newSources(lc fx.Lifecycle, e *chaos.Engine, p in) *Sources {
 }
 
 // Status returns what each source's runner did, in the order of the
-// Config's Sources (see source.Status). A source whose Watch gave up with
+// Config's Sources (see source.RunnerStatus). A source whose Watch gave up with
 // an error shows that error as Err, unless a later one replaced it. With no
 // sources it returns nil.
-func (s *Sources) Status() []source.Status {
+func (s *Sources) Status() []source.RunnerStatus {
 	if s == nil || len(s.entries) == 0 {
 		return nil
 	}
-	out := make([]source.Status, len(s.entries))
+	out := make([]source.RunnerStatus, len(s.entries))
 	for i, en := range s.entries {
 		st := en.runner.Status()
 		en.mu.Lock()

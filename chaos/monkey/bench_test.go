@@ -17,7 +17,7 @@ func BenchmarkSchedule(b *testing.B) {
 		opts []monkey.Option
 	}{
 		{"no-windows", nil},
-		{"workdays-paris", []monkey.Option{monkey.WithWindows(chaos.Window{Days: weekdays, Start: "09:00", End: "17:00", Location: "Europe/Paris"})}},
+		{"workdays-paris", []monkey.Option{monkey.WithWindows(chaos.TimeWindow{Days: weekdays, Start: "09:00", End: "17:00", Location: "Europe/Paris"})}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			m := mustNew(b, chaos.New(chaos.WithSeed(1)), bc.opts...)

@@ -24,7 +24,7 @@ func ExampleMonkey_Schedule() {
 		monkey.WithLength(15*time.Minute),
 		monkey.WithMinGap(2*time.Hour),
 		monkey.WithShare(0.5),
-		monkey.WithWindows(chaos.Window{
+		monkey.WithWindows(chaos.TimeWindow{
 			Days:     []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
 			Start:    "10:00",
 			End:      "16:00",
@@ -89,7 +89,7 @@ func ExampleNew() {
 	_, err := monkey.New(chaos.New(),
 		[]chaos.Rule{{Point: "db.query", Fault: faults.Abort(), Rate: 1.5}},
 		monkey.WithShare(0),
-		monkey.WithWindows(chaos.Window{Start: "9am", End: "17:00"}),
+		monkey.WithWindows(chaos.TimeWindow{Start: "9am", End: "17:00"}),
 	)
 	fmt.Println(err)
 	// Output:

@@ -6,7 +6,7 @@
 // The schedule is a Poisson process: the time between activations is drawn
 // from an exponential distribution with a mean you choose (say, one
 // activation per eight working hours: once a workday on average). The time
-// is counted only while a window ([chaos.Window]: days, hours, time zone) is
+// is counted only while a window ([chaos.TimeWindow]: days, hours, time zone) is
 // open, so activations start only inside windows, and each ends at its
 // length or when its window closes, whichever comes first. A minimum gap
 // keeps activations apart. Each activation picks one candidate, and a share
@@ -114,7 +114,7 @@ type config struct {
 	length       time.Duration
 	minGap       time.Duration
 	share        float64
-	windows      []chaos.Window
+	windows      []chaos.TimeWindow
 	base         chaos.Plan
 	log          *slog.Logger
 	onActivation func(Activation)
@@ -157,8 +157,8 @@ func WithShare(f float64) Option {
 // WithWindows limits activations to the windows: an activation starts only
 // while one is open, and ends when it closes. By default, with no windows,
 // the monkey may act at any time.
-func WithWindows(ws ...chaos.Window) Option {
-	return option(func(c *config) { c.windows = append([]chaos.Window(nil), ws...) })
+func WithWindows(ws ...chaos.TimeWindow) Option {
+	return option(func(c *config) { c.windows = append([]chaos.TimeWindow(nil), ws...) })
 }
 
 // WithBase sets the plan whose rules stay on before, during and after

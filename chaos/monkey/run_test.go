@@ -76,7 +76,7 @@ func TestRunOverWeeks(t *testing.T) {
 			monkey.WithMeanInterval(4*time.Hour),
 			monkey.WithLength(45*time.Minute),
 			monkey.WithMinGap(3*time.Hour),
-			monkey.WithWindows(chaos.Window{Days: weekdays, Start: "09:00", End: "17:00", Location: "Europe/Paris"}),
+			monkey.WithWindows(chaos.TimeWindow{Days: weekdays, Start: "09:00", End: "17:00", Location: "Europe/Paris"}),
 			monkey.WithBase(base),
 			monkey.WithOnActivation(func(a monkey.Activation) {
 				mu.Lock()

@@ -18,7 +18,7 @@ import (
 var candidates = []chaos.Rule{
 	{Point: "payments.charge", Fault: faults.Error("declined"), Rate: 1},
 	{Point: "db.query", Fault: faults.Latency(200 * time.Millisecond), Rate: 0.5},
-	{Point: "GET /users/*", Fault: faults.Status(503, ""), Rate: 1, TTL: 5 * time.Minute},
+	{Point: "GET /users/*", Fault: faults.HTTPStatus(503, ""), Rate: 1, TTL: 5 * time.Minute},
 }
 
 func mustNew(t interface {
@@ -49,11 +49,11 @@ func TestNewInvalid(t *testing.T) {
 		{name: "share zero", opts: []monkey.Option{monkey.WithShare(0)}, want: "share: 0 is outside (0,1]"},
 		{name: "share high", opts: []monkey.Option{monkey.WithShare(1.5)}, want: "share: 1.5 is outside (0,1]"},
 		{name: "share NaN", opts: []monkey.Option{monkey.WithShare(math.NaN())}, want: "share: NaN"},
-		{name: "window day", opts: []monkey.Option{monkey.WithWindows(chaos.Window{Days: []time.Weekday{9}})}, want: "windows[0].days: 9 is not a weekday"},
-		{name: "window start", opts: []monkey.Option{monkey.WithWindows(chaos.Window{Start: "9am"})}, want: `windows[0].start: "9am" is not a time of day`},
-		{name: "window end", opts: []monkey.Option{monkey.WithWindows(chaos.Window{End: "25:00"})}, want: `windows[0].end`},
-		{name: "window zone", opts: []monkey.Option{monkey.WithWindows(chaos.Window{Location: "Mars/Olympus"})}, want: `windows[0].location: "Mars/Olympus" is not a time zone`},
-		{name: "never open", opts: []monkey.Option{monkey.WithWindows(chaos.Window{Start: "10:00", End: "10:00"})}, want: "windows: never open"},
+		{name: "window day", opts: []monkey.Option{monkey.WithWindows(chaos.TimeWindow{Days: []time.Weekday{9}})}, want: "windows[0].days: 9 is not a weekday"},
+		{name: "window start", opts: []monkey.Option{monkey.WithWindows(chaos.TimeWindow{Start: "9am"})}, want: `windows[0].start: "9am" is not a time of day`},
+		{name: "window end", opts: []monkey.Option{monkey.WithWindows(chaos.TimeWindow{End: "25:00"})}, want: `windows[0].end`},
+		{name: "window zone", opts: []monkey.Option{monkey.WithWindows(chaos.TimeWindow{Location: "Mars/Olympus"})}, want: `windows[0].location: "Mars/Olympus" is not a time zone`},
+		{name: "never open", opts: []monkey.Option{monkey.WithWindows(chaos.TimeWindow{Start: "10:00", End: "10:00"})}, want: "windows: never open"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +73,7 @@ func TestNewInvalid(t *testing.T) {
 // whether a time is inside.
 type windowCase struct {
 	name    string
-	windows []chaos.Window
+	windows []chaos.TimeWindow
 	inside  func(time.Time) bool
 }
 
@@ -94,7 +94,7 @@ var windowCases = []windowCase{
 	{name: "always", inside: func(time.Time) bool { return true }},
 	{
 		name:    "workdays UTC",
-		windows: []chaos.Window{{Days: weekdays, Start: "09:00", End: "17:00"}},
+		windows: []chaos.TimeWindow{{Days: weekdays, Start: "09:00", End: "17:00"}},
 		inside: func(t time.Time) bool {
 			t = t.UTC()
 			return t.Weekday() >= time.Monday && t.Weekday() <= time.Friday && t.Hour() >= 9 && t.Hour() < 17
@@ -102,7 +102,7 @@ var windowCases = []windowCase{
 	},
 	{
 		name:    "workdays Paris",
-		windows: []chaos.Window{{Days: weekdays, Start: "09:30", End: "16:00", Location: "Europe/Paris"}},
+		windows: []chaos.TimeWindow{{Days: weekdays, Start: "09:30", End: "16:00", Location: "Europe/Paris"}},
 		inside: func(t time.Time) bool {
 			t = t.In(paris)
 			m := t.Hour()*60 + t.Minute()
@@ -111,7 +111,7 @@ var windowCases = []windowCase{
 	},
 	{
 		name:    "nights across midnight",
-		windows: []chaos.Window{{Start: "22:00", End: "02:00", Location: "America/New_York"}},
+		windows: []chaos.TimeWindow{{Start: "22:00", End: "02:00", Location: "America/New_York"}},
 		inside: func(t time.Time) bool {
 			h := t.In(newYork).Hour()
 			return h >= 22 || h < 2
@@ -119,7 +119,7 @@ var windowCases = []windowCase{
 	},
 	{
 		name: "two windows",
-		windows: []chaos.Window{
+		windows: []chaos.TimeWindow{
 			{Days: []time.Weekday{time.Tuesday}, Start: "10:00", End: "11:00"},
 			{Days: []time.Weekday{time.Thursday}, Start: "14:00", End: "15:30"},
 		},

@@ -9,7 +9,7 @@ import (
 
 // compileWindows checks and compiles ws as the engine's policy reads them,
 // and lists every problem.
-func compileWindows(ws []chaos.Window) ([]window.Window, []string) {
+func compileWindows(ws []chaos.TimeWindow) ([]window.Window, []string) {
 	var out []window.Window
 	var probs []string
 	for i, w := range ws {

@@ -1,6 +1,6 @@
 // Package source feeds an engine plans from outside the program: an
 // environment variable, a file, an HTTP endpoint, or a source of your own
-// (and, in the subpackage openfeature, a feature-flag system).
+// (and, in the subpackage ofsource, a feature-flag system through OpenFeature).
 //
 // A [Source] watches one place and yields an [Update] each time the plan
 // there changes. A [Runner] applies what a source yields to a
@@ -9,7 +9,7 @@
 // ([chaos.Active].Source reads "NAME@VERSION"), logs each plan it applies
 // with its version and text, and keeps the last good plan when a source
 // yields a bad document or the policy refuses one: the error is logged,
-// counted in [Status], and nothing else changes. [Status] says the current
+// counted in [RunnerStatus], and nothing else changes. [RunnerStatus] says the current
 // truth: a later good update clears its error (LastErr keeps it).
 //
 // The sources:
@@ -36,7 +36,7 @@
 // A source never undoes the engine's kill switch ([chaos.Engine.Disable]).
 // While it is thrown the engine refuses every plan with
 // [chaos.ErrDisabled]; the runner counts the update as held
-// ([Status].Held), logs it once per version, and waits. Neither a changed
+// ([RunnerStatus].Held), logs it once per version, and waits. Neither a changed
 // document nor the fail-safe and a good answer after it turn faults back
 // on. Once a person re-arms the engine ([chaos.Engine.Rearm]), the runner
 // applies the source's current plan within [DefaultRearmCheck] (see

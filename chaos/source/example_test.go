@@ -108,7 +108,7 @@ func ExampleFile() {
 
 	e := chaos.New(chaos.WithSeed(1))
 	applied := make(chan struct{}, 1)
-	r := source.NewRunner(e, source.File(path), source.WithOnUpdate(func(source.Status) {
+	r := source.NewRunner(e, source.File(path), source.WithOnUpdate(func(source.RunnerStatus) {
 		select {
 		case applied <- struct{}{}:
 		default:
@@ -137,9 +137,9 @@ func ExampleHTTP() {
 	defer srv.Close()
 
 	e := chaos.New(chaos.WithSeed(1), chaos.WithPolicy(chaos.ProductionPolicy()))
-	updates := make(chan source.Status, 1)
+	updates := make(chan source.RunnerStatus, 1)
 	r := source.NewRunner(e, source.HTTP(srv.URL, source.WithBearerToken("s3cret")),
-		source.WithOnUpdate(func(s source.Status) {
+		source.WithOnUpdate(func(s source.RunnerStatus) {
 			select {
 			case updates <- s:
 			default:

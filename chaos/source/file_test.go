@@ -49,7 +49,7 @@ func TestFile(t *testing.T) {
 			seen []error
 		)
 		r := source.NewRunner(e, source.File(path, source.WithInterval(time.Second), source.WithMaxBytes(200)),
-			source.WithOnUpdate(func(s source.Status) {
+			source.WithOnUpdate(func(s source.RunnerStatus) {
 				mu.Lock()
 				defer mu.Unlock()
 				if s.Err != nil && (len(seen) == 0 || seen[len(seen)-1] != s.Err) {

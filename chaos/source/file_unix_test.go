@@ -27,9 +27,9 @@ func TestFileNotRegular(t *testing.T) {
 			if _, err := os.Stat(path); err != nil {
 				t.Skip(err)
 			}
-			updates := make(chan source.Status, 16)
+			updates := make(chan source.RunnerStatus, 16)
 			r := source.NewRunner(chaos.New(), source.File(path, source.WithInterval(time.Millisecond)),
-				source.WithOnUpdate(func(s source.Status) { updates <- s }))
+				source.WithOnUpdate(func(s source.RunnerStatus) { updates <- s }))
 			stop := run(t, r)
 			select {
 			case s := <-updates:

@@ -95,11 +95,11 @@ func TestHTTPRealServerKillSwitch(t *testing.T) {
 	srv := &planServer{body: "db.query=error(a)", etag: `"a"`}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	updates := make(chan source.Status, 1024)
+	updates := make(chan source.RunnerStatus, 1024)
 	e := chaos.New()
 	r := source.NewRunner(e, source.HTTP(ts.URL, source.WithInterval(5*time.Millisecond)),
 		source.WithRearmCheck(5*time.Millisecond),
-		source.WithOnUpdate(func(s source.Status) {
+		source.WithOnUpdate(func(s source.RunnerStatus) {
 			select {
 			case updates <- s:
 			default:
@@ -107,7 +107,7 @@ func TestHTTPRealServerKillSwitch(t *testing.T) {
 		}))
 	stop := run(t, r)
 	defer stop()
-	waitFor := func(what string, ok func(source.Status) bool) {
+	waitFor := func(what string, ok func(source.RunnerStatus) bool) {
 		t.Helper()
 		timeout := time.After(10 * time.Second)
 		for {
@@ -121,15 +121,15 @@ func TestHTTPRealServerKillSwitch(t *testing.T) {
 			}
 		}
 	}
-	waitFor("the first plan", func(s source.Status) bool { return s.Applied == 1 })
+	waitFor("the first plan", func(s source.RunnerStatus) bool { return s.Applied == 1 })
 	e.Disable("test: alice")
 	srv.set(func(s *planServer) { s.body, s.etag = "db.query=error(b)", `"b"` })
-	waitFor("the new document held", func(s source.Status) bool { return s.Held == 1 })
+	waitFor("the new document held", func(s source.RunnerStatus) bool { return s.Held == 1 })
 	if !e.Disabled() || e.Plan().String() != "" {
 		t.Fatalf("the new document undid the kill switch: plan %q", e.Plan())
 	}
 	e.Rearm("test: alice")
-	waitFor("the new document applied", func(s source.Status) bool { return s.Applied == 2 })
+	waitFor("the new document applied", func(s source.RunnerStatus) bool { return s.Applied == 2 })
 	if got := e.Plan().String(); got != "db.query=error(b)" {
 		t.Errorf("plan = %q after the re-arm", got)
 	}

@@ -14,13 +14,13 @@ import (
 
 // firstUpdate runs src until the runner has handled its first update, and
 // returns the status then and the engine.
-func firstUpdate(t *testing.T, src source.Source) (source.Status, *chaos.Engine) {
+func firstUpdate(t *testing.T, src source.Source) (source.RunnerStatus, *chaos.Engine) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	e := chaos.New()
-	var st source.Status
-	r := source.NewRunner(e, src, source.WithOnUpdate(func(s source.Status) {
+	var st source.RunnerStatus
+	r := source.NewRunner(e, src, source.WithOnUpdate(func(s source.RunnerStatus) {
 		st = s
 		cancel()
 	}))

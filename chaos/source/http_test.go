@@ -41,8 +41,8 @@ func newHTTPRigRunner(t *testing.T, srv *planServer, ropts []source.RunnerOption
 		source.WithInterval(30 * time.Second),
 		source.WithJitter(-1),
 	}, opts...)
-	var last source.Status
-	ropts = append([]source.RunnerOption{source.WithOnUpdate(func(s source.Status) {
+	var last source.RunnerStatus
+	ropts = append([]source.RunnerOption{source.WithOnUpdate(func(s source.RunnerStatus) {
 		if s.Failed+s.Refused > last.Failed+last.Refused {
 			rig.mu.Lock()
 			rig.errs = append(rig.errs, s.Err)
@@ -333,20 +333,20 @@ func TestHTTPRealServer(t *testing.T) {
 	srv := &planServer{body: "db.query=error(a)", etag: `"a"`}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	updates := make(chan source.Status)
+	updates := make(chan source.RunnerStatus)
 	e := chaos.New()
 	r := source.NewRunner(e, source.HTTP(ts.URL, source.WithInterval(5*time.Millisecond), source.WithMaxBytes(64), source.WithTimeout(100*time.Millisecond)),
-		source.WithOnUpdate(func(s source.Status) { updates <- s }))
+		source.WithOnUpdate(func(s source.RunnerStatus) { updates <- s }))
 	stop := run(t, r)
 	defer stop()
-	next := func() source.Status {
+	next := func() source.RunnerStatus {
 		t.Helper()
 		select {
 		case s := <-updates:
 			return s
 		case <-time.After(10 * time.Second):
 			t.Fatal("no update in 10s")
-			return source.Status{}
+			return source.RunnerStatus{}
 		}
 	}
 	if s := next(); s.Applied != 1 || e.Plan().String() != "db.query=error(a)" {

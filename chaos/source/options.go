@@ -52,7 +52,7 @@ func WithLogger(l *slog.Logger) RunnerOption {
 // applies the source's plan again once the kill switch is re-armed. Calls
 // never overlap; f must not block for long. It suits metrics and tests. By
 // default nothing is called.
-func WithOnUpdate(f func(Status)) RunnerOption {
+func WithOnUpdate(f func(RunnerStatus)) RunnerOption {
 	return runnerOption(func(r *Runner) { r.onUpdate = f })
 }
 

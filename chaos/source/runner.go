@@ -51,7 +51,7 @@ type Runner struct {
 	eng        *chaos.Engine
 	src        Source
 	log        *slog.Logger
-	onUpdate   func(Status)
+	onUpdate   func(RunnerStatus)
 	rearmCheck time.Duration // < 0: no check
 	running    atomic.Bool
 
@@ -66,7 +66,7 @@ type Runner struct {
 	heldVer    string // the version whose hold was logged
 
 	mu     sync.Mutex // guards status
-	status Status
+	status RunnerStatus
 }
 
 // wanted is the plan the source asks for: its last good plan, or the zero
@@ -142,20 +142,20 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // Status returns a snapshot of what the runner did.
-func (r *Runner) Status() Status {
+func (r *Runner) Status() RunnerStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status
 }
 
-func (r *Runner) setStatus(s Status) {
+func (r *Runner) setStatus(s RunnerStatus) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.status = s
 }
 
 // notify calls onUpdate. r.step is held.
-func (r *Runner) notify(s Status) {
+func (r *Runner) notify(s RunnerStatus) {
 	if r.onUpdate != nil {
 		r.onUpdate(s)
 	}
@@ -185,9 +185,9 @@ func (r *Runner) watchKillSwitch(ctx context.Context) {
 // checkKillSwitch notes a kill switch thrown since the last update, and
 // applies the wanted plan again once the engine is re-armed. It reports
 // whether the status changed. r.step is held.
-func (r *Runner) checkKillSwitch() (Status, bool) {
+func (r *Runner) checkKillSwitch() (RunnerStatus, bool) {
 	if !r.want.ok {
-		return Status{}, false
+		return RunnerStatus{}, false
 	}
 	s := r.Status()
 	switch killed := r.eng.Disabled(); {
@@ -205,7 +205,7 @@ func (r *Runner) checkKillSwitch() (Status, bool) {
 
 // handle acts on one update, as the Runner doc says, and returns the new
 // status. r.step is held.
-func (r *Runner) handle(u Update) Status {
+func (r *Runner) handle(u Update) RunnerStatus {
 	s := r.Status()
 	now := time.Now()
 	switch {
@@ -249,7 +249,7 @@ func (r *Runner) isActive(p chaos.Plan) bool {
 // put applies the wanted plan and records the outcome in s. It reports
 // false when the engine refused the plan (the kill switch aside). r.step
 // is held.
-func (r *Runner) put(s *Status, now time.Time) bool {
+func (r *Runner) put(s *RunnerStatus, now time.Time) bool {
 	w := r.want
 	label := s.Source
 	if v := w.label(); v != "" {
@@ -332,9 +332,9 @@ func planText(p chaos.Plan) string {
 	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }
 
-// Status is what a [Runner] did: where its last plan came from, what is
+// RunnerStatus is what a [Runner] did: where its last plan came from, what is
 // wrong now, and how many updates it applied, skipped, held or kept out.
-type Status struct {
+type RunnerStatus struct {
 	// Source is the source's name.
 	Source string
 	// Version is the version of the plan applied last ("stale" after the
@@ -377,14 +377,14 @@ type Status struct {
 
 // setErr records err, which happened at t, as the current error and the
 // last one.
-func (s *Status) setErr(err error, t time.Time) {
+func (s *RunnerStatus) setErr(err error, t time.Time) {
 	s.Err, s.ErrAt = err, t
 	s.LastErr, s.LastErrAt = err, t
 }
 
 // MarshalJSON encodes the status as an object with snake_case keys, the
 // errors as their text.
-func (s Status) MarshalJSON() ([]byte, error) {
+func (s RunnerStatus) MarshalJSON() ([]byte, error) {
 	text := func(err error) string {
 		if err == nil {
 			return ""

@@ -30,7 +30,7 @@ func TestRunnerUpdates(t *testing.T) {
 		updates []source.Update
 		plan    string // the engine's plan after, in text form
 		active  string // its recorded source
-		want    source.Status
+		want    source.RunnerStatus
 		errIs   error // Status.Err matches it
 		lastIs  error // Status.LastErr matches it
 	}{
@@ -38,81 +38,81 @@ func TestRunnerUpdates(t *testing.T) {
 			name:    "applies a plan",
 			updates: []source.Update{a},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want: source.Status{Version: "v1", Applied: 1},
+			want: source.RunnerStatus{Version: "v1", Applied: 1},
 		},
 		{
 			name:    "applies each change",
 			updates: []source.Update{a, b},
 			plan:    "db.query=error(b)", active: "test@v2",
-			want: source.Status{Version: "v2", Applied: 2},
+			want: source.RunnerStatus{Version: "v2", Applied: 2},
 		},
 		{
 			name:    "bad document keeps the last good plan",
 			updates: []source.Update{a, bad},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want:  source.Status{Version: "v1", Applied: 1, Failed: 1},
+			want:  source.RunnerStatus{Version: "v1", Applied: 1, Failed: 1},
 			errIs: chaos.ErrInvalidPlan, lastIs: chaos.ErrInvalidPlan,
 		},
 		{
 			name:    "refused plan keeps the last good plan",
 			updates: []source.Update{a, tooHot},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want:  source.Status{Version: "v1", Applied: 1, Refused: 1},
+			want:  source.RunnerStatus{Version: "v1", Applied: 1, Refused: 1},
 			errIs: chaos.ErrRefused, lastIs: chaos.ErrRefused,
 		},
 		{
 			name:    "a later good plan clears the error",
 			updates: []source.Update{a, bad, b},
 			plan:    "db.query=error(b)", active: "test@v2",
-			want:   source.Status{Version: "v2", Applied: 2, Failed: 1},
+			want:   source.RunnerStatus{Version: "v2", Applied: 2, Failed: 1},
 			lastIs: chaos.ErrInvalidPlan,
 		},
 		{
 			name:    "a later unchanged plan clears the error",
 			updates: []source.Update{a, tooHot, a},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want:   source.Status{Version: "v1", Applied: 1, Refused: 1, Unchanged: 1},
+			want:   source.RunnerStatus{Version: "v1", Applied: 1, Refused: 1, Unchanged: 1},
 			lastIs: chaos.ErrRefused,
 		},
 		{
 			name:    "equal plan is skipped",
 			updates: []source.Update{a, {Plan: a.Plan, Version: "other"}},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want: source.Status{Version: "v1", Applied: 1, Unchanged: 1},
+			want: source.RunnerStatus{Version: "v1", Applied: 1, Unchanged: 1},
 		},
 		{
 			name:    "empty plan switches faults off",
 			updates: []source.Update{a, empty},
 			plan:    "", active: "test@off",
-			want: source.Status{Version: "off", Applied: 2},
+			want: source.RunnerStatus{Version: "off", Applied: 2},
 		},
 		{
 			name:    "stale switches faults off",
 			updates: []source.Update{a, stale},
 			plan:    "", active: "test@stale",
-			want:  source.Status{Version: "stale", Stale: true, Applied: 1, Failed: 1},
+			want:  source.RunnerStatus{Version: "stale", Stale: true, Applied: 1, Failed: 1},
 			errIs: source.ErrStale, lastIs: source.ErrStale,
 		},
 		{
 			name:    "after stale the same plan applies again",
 			updates: []source.Update{a, stale, a},
 			plan:    "db.query=error(a)", active: "test@v1",
-			want:   source.Status{Version: "v1", Applied: 2, Failed: 1},
+			want:   source.RunnerStatus{Version: "v1", Applied: 2, Failed: 1},
 			lastIs: source.ErrStale,
 		},
 		{
 			name:    "first update may fail",
 			updates: []source.Update{bad},
 			plan:    "", active: "",
-			want:  source.Status{Failed: 1},
+			want:  source.RunnerStatus{Failed: 1},
 			errIs: chaos.ErrInvalidPlan, lastIs: chaos.ErrInvalidPlan,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := chaos.New(chaos.WithSeed(1), chaos.WithPolicy(chaos.Policy{Kinds: []faults.Kind{faults.KindError}}))
-			var seen []source.Status
-			r := source.NewRunner(e, listSource{"test", tt.updates}, source.WithOnUpdate(func(s source.Status) { seen = append(seen, s) }))
+			var seen []source.RunnerStatus
+			r := source.NewRunner(e, listSource{"test", tt.updates}, source.WithOnUpdate(func(s source.RunnerStatus) { seen = append(seen, s) }))
 			if err := r.Run(t.Context()); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -433,7 +433,7 @@ func dropTime(_ []string, a slog.Attr) slog.Attr {
 
 func TestStatusJSON(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	s := source.Status{Source: "env", Version: "v1", AppliedAt: at, Holding: true, Err: errors.New("boom"), ErrAt: at, LastErr: errors.New("boom"), LastErrAt: at, Applied: 2, Held: 3, Failed: 1}
+	s := source.RunnerStatus{Source: "env", Version: "v1", AppliedAt: at, Holding: true, Err: errors.New("boom"), ErrAt: at, LastErr: errors.New("boom"), LastErrAt: at, Applied: 2, Held: 3, Failed: 1}
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)

@@ -169,7 +169,7 @@ func demo(ctx context.Context, a app, cfg config, w io.Writer) (result, error) {
 
 	// The runner reads the flag at start; wait for that first read, so that
 	// it cannot race with the changes below.
-	st, err := waitFor(ctx, a.Updates, func(source.Status) bool { return true })
+	st, err := waitFor(ctx, a.Updates, func(source.RunnerStatus) bool { return true })
 	if err != nil {
 		return res, err
 	}
@@ -208,7 +208,7 @@ func demo(ctx context.Context, a app, cfg config, w io.Writer) (result, error) {
 }
 
 // waitFor waits for the runner to report a status that passes ok.
-func waitFor(ctx context.Context, ch updates, ok func(source.Status) bool) (source.Status, error) {
+func waitFor(ctx context.Context, ch updates, ok func(source.RunnerStatus) bool) (source.RunnerStatus, error) {
 	for {
 		select {
 		case st := <-ch:
@@ -216,19 +216,19 @@ func waitFor(ctx context.Context, ch updates, ok func(source.Status) bool) (sour
 				return st, nil
 			}
 		case <-ctx.Done():
-			return source.Status{}, fmt.Errorf("waiting for the flag to apply: %w", ctx.Err())
+			return source.RunnerStatus{}, fmt.Errorf("waiting for the flag to apply: %w", ctx.Err())
 		}
 	}
 }
 
 // applied passes a status that applied a plan since prev.
-func applied(prev source.Status) func(source.Status) bool {
-	return func(s source.Status) bool { return s.Applied > prev.Applied }
+func applied(prev source.RunnerStatus) func(source.RunnerStatus) bool {
+	return func(s source.RunnerStatus) bool { return s.Applied > prev.Applied }
 }
 
 // refused passes a status that refused a plan since prev.
-func refused(prev source.Status) func(source.Status) bool {
-	return func(s source.Status) bool { return s.Refused > prev.Refused }
+func refused(prev source.RunnerStatus) func(source.RunnerStatus) bool {
+	return func(s source.RunnerStatus) bool { return s.Refused > prev.Refused }
 }
 
 // tally counts the outcomes of a phase's requests.

@@ -124,7 +124,7 @@ func serving(t *testing.T) (*http.ServeMux, *chaos.Engine, updates) {
 // In -serve mode, PUT /flag sets the flag, and the plan follows it.
 func TestFlagEndpoint(t *testing.T) {
 	mux, e, ch := serving(t)
-	st, err := waitFor(bounded(t), ch, func(source.Status) bool { return true })
+	st, err := waitFor(bounded(t), ch, func(source.RunnerStatus) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestFlagEndpoint(t *testing.T) {
 func TestServeFromEnv(t *testing.T) {
 	t.Setenv(source.EnvVar, `"GET /quote"=50%status(418)`)
 	mux, e, ch := serving(t)
-	if _, err := waitFor(bounded(t), ch, func(s source.Status) bool { return s.Applied == 1 }); err != nil {
+	if _, err := waitFor(bounded(t), ch, func(s source.RunnerStatus) bool { return s.Applied == 1 }); err != nil {
 		t.Fatal(err)
 	}
 	if src := e.Active().Source; !strings.HasPrefix(src, "env@") {

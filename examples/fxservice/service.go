@@ -20,7 +20,7 @@ import (
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/source"
-	ofsource "github.com/faultline-go/faultline/chaos/source/openfeature"
+	ofsource "github.com/faultline-go/faultline/chaos/source/ofsource"
 	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
@@ -101,7 +101,7 @@ func planFlag(plan string) memprovider.InMemoryFlag {
 
 // updates carries what faultline's source runner did with each read of the
 // flag, so the demo can wait for a flag change to take effect.
-type updates chan source.Status
+type updates chan source.RunnerStatus
 
 // newChaosConfig configures faultline: a fixed seed, so that a run replays;
 // a policy that keeps panics and hangs out whatever the flag says; and the
@@ -123,7 +123,7 @@ func newChaosConfig(s settings, f *flags) (chaosfx.Config, updates) {
 			MaxRules:   5,
 		},
 		Sources: []source.Source{src},
-		RunnerOptions: []source.RunnerOption{source.WithOnUpdate(func(st source.Status) {
+		RunnerOptions: []source.RunnerOption{source.WithOnUpdate(func(st source.RunnerStatus) {
 			select {
 			case ch <- st:
 			default: // nobody is waiting: never block the runner
@@ -161,7 +161,7 @@ func newMux(mw chaosfx.Middleware, f *flags, e *chaos.Engine, src *chaosfx.Sourc
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
 			Active  chaos.Active    `json:"active"`
-			Sources []source.Status `json:"sources"`
+			Sources []source.RunnerStatus `json:"sources"`
 		}{e.Active(), src.Status()})
 	})
 	return mux

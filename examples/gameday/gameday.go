@@ -36,7 +36,7 @@ type gameDay struct {
 	srv    *http.Server
 	url    string
 	client *http.Client
-	window *probes.Window
+	window *probes.SampleWindow
 
 	requests, failures atomic.Int64
 	phase              atomic.Value // string
@@ -65,7 +65,7 @@ func newGameDay(cfg config, plan chaos.Plan, w io.Writer) (*gameDay, error) {
 		cfg: cfg, plan: plan, out: w, engine: e, svc: svc, dbDir: dbDir,
 		srv:    &http.Server{Handler: svc.handler, ReadHeaderTimeout: 5 * time.Second},
 		url:    "http://" + ln.Addr().String(),
-		window: probes.NewWindow(1024, probes.WithMaxAge(3*time.Second)),
+		window: probes.NewSampleWindow(1024, probes.WithMaxAge(3*time.Second)),
 	}
 	go func() { _ = gd.srv.Serve(ln) }()
 

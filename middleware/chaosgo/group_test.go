@@ -50,7 +50,7 @@ func TestGroupErrors(t *testing.T) {
 		{name: "panic with error", fn: func() error { panic(errWork) }, want: errWork, panics: true},
 		{name: "panic nil", fn: func() error { panic(nil) }, panics: true},
 		{name: "goexit", fn: func() error { runtime.Goexit(); return nil }, want: chaosgo.ErrGoexit},
-		{name: "injected panic value", fn: func() error { panic(faults.NewError("x", faults.Panic("p"))) }, want: faults.ErrInjected, panics: true, injected: true},
+		{name: "injected panic value", fn: func() error { panic(faults.NewInjectedError("x", faults.Panic("p"))) }, want: faults.ErrInjected, panics: true, injected: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

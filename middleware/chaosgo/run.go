@@ -32,7 +32,7 @@ func run(ctx context.Context, point string, d chaos.Decision, fn func() error) (
 		}
 	}()
 	if d.Fired() {
-		if err := d.Apply(ctx); err != nil {
+		if err := d.Inject(ctx); err != nil {
 			return startError(d, err)
 		}
 	}

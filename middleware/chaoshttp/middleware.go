@@ -198,7 +198,7 @@ func (h *handler) serveArmed(w http.ResponseWriter, r *http.Request, p *chaos.Po
 func (h *handler) serveWait(w http.ResponseWriter, r *http.Request, d chaos.Decision, value string) {
 	w.Header().Set(HeaderInjected, value)
 	held := holdBody(r)
-	err := d.Apply(r.Context())
+	err := d.Inject(r.Context())
 	if held != nil {
 		if err != nil {
 			held.end(w)

@@ -115,7 +115,7 @@ func slicesEqual(a, b []int) bool {
 // first half of a declared length, or every byte inverted.
 func TestPropertyCorruptReplays(t *testing.T) {
 	t.Parallel()
-	injected := faults.NewError("p", faults.Corrupt())
+	injected := faults.NewInjectedError("p", faults.Corrupt())
 	rapid.Check(t, func(t *rapid.T) {
 		body := rapid.SliceOfN(rapid.Byte(), 0, 200).Draw(t, "body")
 		declared := rapid.Bool().Draw(t, "declared")

@@ -122,7 +122,7 @@ func (t *transport) roundTripArmed(req *http.Request, p *chaos.Point) (*http.Res
 	}
 	switch f := d.Fault(); f.Kind {
 	case faults.KindLatency, faults.KindHang:
-		err := d.Apply(ctx)
+		err := d.Inject(ctx)
 		switch {
 		case err == nil: // waited out, or cut short by the kill switch
 			return t.base.RoundTrip(req)

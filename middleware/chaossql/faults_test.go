@@ -125,7 +125,7 @@ func TestKinds(t *testing.T) {
 			if perr != nil {
 				t.Fatal(perr)
 			}
-			if want := faults.NewError("sql.exec", f).Error(); err.Error() != want {
+			if want := faults.NewInjectedError("sql.exec", f).Error(); err.Error() != want {
 				t.Errorf("error %q, want %q", err, want)
 			}
 			if got := errors.Is(err, driver.ErrBadConn); got != tt.badConn {

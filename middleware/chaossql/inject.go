@@ -75,7 +75,7 @@ func apply(ctx context.Context, d *chaos.Decision, c *conn) error {
 		c.breakConn()
 		return &abortError{err: d.Err()}
 	case faults.KindLatency, faults.KindHang, faults.KindPanic:
-		return d.Apply(ctx)
+		return d.Inject(ctx)
 	default: // error, and status and corrupt, which mean nothing to SQL
 		return d.Err()
 	}

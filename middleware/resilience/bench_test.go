@@ -133,7 +133,7 @@ func BenchmarkTimeout(b *testing.B) {
 func BenchmarkDo(b *testing.B) {
 	ctx := context.Background()
 	op := func(context.Context) (int, error) { return 1, nil }
-	var p Policy = Retry{}
+	var p Strategy = Retry{}
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

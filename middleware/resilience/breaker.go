@@ -110,7 +110,7 @@ type BreakerSettings struct {
 	OnStateChange func(name string, from, to State)
 }
 
-// Breaker is a circuit breaker [Policy] built on gobreaker: it counts
+// Breaker is a circuit breaker [Strategy] built on gobreaker: it counts
 // failures, and once they meet the trip condition it rejects calls with
 // [ErrOpen] for a while instead of running them, then lets trial calls
 // through to see whether the dependency has recovered.

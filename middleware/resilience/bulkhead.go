@@ -11,7 +11,7 @@ import (
 // slot and none frees up within its MaxWait.
 var ErrBulkheadFull = errors.New("resilience: bulkhead is full")
 
-// Bulkhead is a [Policy] that bounds how many calls run at once, so that one
+// Bulkhead is a [Strategy] that bounds how many calls run at once, so that one
 // slow dependency cannot take every goroutine or connection of the service.
 // A call over the limit waits up to MaxWait for a slot (none by default) and
 // then fails with [ErrBulkheadFull] without running op.

@@ -224,7 +224,7 @@ func TestChaosHTTPServer(t *testing.T) {
 	c := httpChaos{
 		engine: e,
 		plan: chaos.Plan{Version: "server", Rules: []chaos.Rule{
-			{Point: point, Fault: faults.Status(http.StatusServiceUnavailable, "overloaded"), Rate: 0.25},
+			{Point: point, Fault: faults.HTTPStatus(http.StatusServiceUnavailable, "overloaded"), Rate: 0.25},
 			{Point: point, Fault: faults.Error("handler failed"), Rate: 0.15},
 			{Point: point, Fault: faults.Latency(time.Millisecond), Rate: 0.2},
 		}},
@@ -281,7 +281,7 @@ func TestChaosHTTPClient(t *testing.T) {
 		plan: chaos.Plan{Version: "client", Rules: []chaos.Rule{
 			{Point: pattern, Fault: faults.Error("dns flake"), Rate: 0.1},
 			{Point: pattern, Fault: faults.Abort(), Rate: 0.15},
-			{Point: pattern, Fault: faults.Status(http.StatusServiceUnavailable, ""), Rate: 0.1},
+			{Point: pattern, Fault: faults.HTTPStatus(http.StatusServiceUnavailable, ""), Rate: 0.1},
 			{Point: pattern, Fault: faults.Latency(time.Millisecond), Rate: 0.1},
 		}},
 		point: "http.client " + u.Host,

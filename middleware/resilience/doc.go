@@ -4,11 +4,11 @@
 // that applies them to outbound requests.
 //
 // Retry is built on github.com/cenkalti/backoff/v4 and the circuit breaker on
-// github.com/sony/gobreaker; this package adds the glue: one small [Policy]
+// github.com/sony/gobreaker; this package adds the glue: one small [Strategy]
 // interface, sentinel errors that work with [errors.Is], and defaults that
 // suit an RPC client.
 //
-// Every policy implements [Policy]:
+// Every strategy implements [Strategy]:
 //
 //	Run(ctx context.Context, op func(context.Context) error) error
 //

@@ -135,7 +135,7 @@ func ExampleFallbackFunc() {
 		}
 		return err
 	})
-	open := resilience.PolicyFunc(func(context.Context, func(context.Context) error) error { return resilience.ErrOpen })
+	open := resilience.StrategyFunc(func(context.Context, func(context.Context) error) error { return resilience.ErrOpen })
 	err := resilience.Chain(degrade, open).Run(context.Background(), func(context.Context) error { return nil })
 	fmt.Println(err)
 	// Output:
@@ -143,8 +143,8 @@ func ExampleFallbackFunc() {
 	// <nil>
 }
 
-func ExamplePolicyFunc() {
-	logged := resilience.PolicyFunc(func(ctx context.Context, op func(context.Context) error) error {
+func ExampleStrategyFunc() {
+	logged := resilience.StrategyFunc(func(ctx context.Context, op func(context.Context) error) error {
 		err := op(ctx)
 		fmt.Println("call finished:", err)
 		return err

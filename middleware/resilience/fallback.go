@@ -27,7 +27,7 @@ type Fallback[T any] struct {
 // Do runs op under p (directly if p is nil) as [Do] does. If that fails and
 // When allows it, Do returns the fallback's result instead: (Value, nil), or
 // what Func returns. Otherwise it returns op's result and error unchanged.
-func (f Fallback[T]) Do(ctx context.Context, p Policy, op func(context.Context) (T, error)) (T, error) {
+func (f Fallback[T]) Do(ctx context.Context, p Strategy, op func(context.Context) (T, error)) (T, error) {
 	v, err := Do(ctx, p, op)
 	if err == nil || (f.When != nil && !f.When(err)) {
 		return v, err
@@ -38,7 +38,7 @@ func (f Fallback[T]) Do(ctx context.Context, p Policy, op func(context.Context) 
 	return f.Value, nil
 }
 
-// FallbackFunc is a [Policy] that hands op's error to the function, and
+// FallbackFunc is a [Strategy] that hands op's error to the function, and
 // returns what it returns: nil to swallow the failure (after, say, serving a
 // cached copy), the same error to let it through, or another error. It is not
 // called when op succeeds. Put it first in a [Chain] so it sees the final

@@ -5,23 +5,23 @@ import (
 	"sync"
 )
 
-// Policy runs an operation under a resilience rule: it may run op once, several
+// Strategy runs an operation under a resilience rule: it may run op once, several
 // times, not at all, or bound how long the caller waits for it. Run returns
 // op's error, or an error of its own when the policy stopped the call.
 //
 // Implementations must pass op a context derived from ctx and must be safe for
 // concurrent use. Every policy in this package is.
-type Policy interface {
+type Strategy interface {
 	Run(ctx context.Context, op func(context.Context) error) error
 }
 
-// PolicyFunc adapts an ordinary function to a [Policy], as
+// StrategyFunc adapts an ordinary function to a [Strategy], as
 // [net/http.HandlerFunc] does for handlers. It is safe for concurrent use if
 // the function is.
-type PolicyFunc func(ctx context.Context, op func(context.Context) error) error
+type StrategyFunc func(ctx context.Context, op func(context.Context) error) error
 
 // Run calls f(ctx, op).
-func (f PolicyFunc) Run(ctx context.Context, op func(context.Context) error) error {
+func (f StrategyFunc) Run(ctx context.Context, op func(context.Context) error) error {
 	return f(ctx, op)
 }
 
@@ -47,7 +47,7 @@ func (f PolicyFunc) Run(ctx context.Context, op func(context.Context) error) err
 //   - Bulkhead bounds how many calls run at once.
 //   - Timeout is innermost, so each attempt has its own deadline and a timed
 //     out attempt counts as a failure for the breaker and is retried.
-func Chain(ps ...Policy) Policy {
+func Chain(ps ...Strategy) Strategy {
 	var c chain
 	for _, p := range ps {
 		if p != nil {
@@ -69,7 +69,7 @@ type nop struct{}
 func (nop) Run(ctx context.Context, op func(context.Context) error) error { return op(ctx) }
 
 // chain holds at least two policies, outermost first.
-type chain []Policy
+type chain []Strategy
 
 func (c chain) Run(ctx context.Context, op func(context.Context) error) error {
 	return c.run(ctx, 0, op)
@@ -91,7 +91,7 @@ func (c chain) run(ctx context.Context, i int, op func(context.Context) error) e
 // at its deadline while op keeps running): a result that arrives after a newer
 // attempt has started, or after Do has returned, is dropped. Do is safe for
 // concurrent use when p is.
-func Do[T any](ctx context.Context, p Policy, op func(context.Context) (T, error)) (T, error) {
+func Do[T any](ctx context.Context, p Strategy, op func(context.Context) (T, error)) (T, error) {
 	if p == nil {
 		return op(ctx)
 	}

@@ -13,8 +13,8 @@ import (
 )
 
 // tracer is a Policy that records when it is entered and left.
-func tracer(name string, log *[]string) Policy {
-	return PolicyFunc(func(ctx context.Context, op func(context.Context) error) error {
+func tracer(name string, log *[]string) Strategy {
+	return StrategyFunc(func(ctx context.Context, op func(context.Context) error) error {
 		*log = append(*log, "enter "+name)
 		err := op(ctx)
 		*log = append(*log, "leave "+name)
@@ -37,7 +37,7 @@ func TestChain(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var log []string
-			var ps []Policy
+			var ps []Strategy
 			for _, n := range tc.names {
 				if n == "" {
 					ps = append(ps, nil)
@@ -61,14 +61,14 @@ func TestChain(t *testing.T) {
 
 func TestChainSinglePolicyIsItself(t *testing.T) {
 	b := NewBreaker(BreakerSettings{})
-	if p := Chain(nil, b); p != Policy(b) {
+	if p := Chain(nil, b); p != Strategy(b) {
 		t.Errorf("Chain(nil, b) = %v, want b itself", p)
 	}
 }
 
 func TestChainPassesContext(t *testing.T) {
 	type key struct{}
-	inner := PolicyFunc(func(ctx context.Context, op func(context.Context) error) error {
+	inner := StrategyFunc(func(ctx context.Context, op func(context.Context) error) error {
 		return op(context.WithValue(ctx, key{}, "set by inner"))
 	})
 	var got any
@@ -104,7 +104,7 @@ func TestDo(t *testing.T) {
 		})
 	})
 	t.Run("rejected call", func(t *testing.T) {
-		got, err := Do(t.Context(), PolicyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
+		got, err := Do(t.Context(), StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
 			func(context.Context) (string, error) { return "ran", nil })
 		if got != "" || err != ErrOpen {
 			t.Errorf("Do = %q, %v; want zero, ErrOpen", got, err)

@@ -19,7 +19,7 @@ const (
 	DefaultJitter          = 0.5
 )
 
-// Retry is a [Policy] that runs op again after a failure, waiting longer each
+// Retry is a [Strategy] that runs op again after a failure, waiting longer each
 // time: exponential backoff with jitter, computed by
 // [backoff.ExponentialBackOff] and waited out on a timer.
 //

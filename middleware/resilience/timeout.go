@@ -13,7 +13,7 @@ import (
 // reports true, like a net.Error timeout.
 var ErrTimeout error = &timeoutError{aliasError{"resilience: timeout", context.DeadlineExceeded}}
 
-// Timeout is a [Policy] that bounds how long a call may take: op gets a context
+// Timeout is a [Strategy] that bounds how long a call may take: op gets a context
 // that is canceled after Duration, and Run returns [ErrTimeout] (which also
 // matches context.DeadlineExceeded) when that deadline passes first. When the
 // caller's own context ends first, Run returns the caller's context error

@@ -80,7 +80,7 @@ func WithFailureStatus(isFailure func(code int) bool) TransportOption {
 // is bounded by the request's own context, not by p. The returned
 // RoundTripper is safe for concurrent use if base and p are, and it forwards
 // CloseIdleConnections to base.
-func Transport(base http.RoundTripper, p Policy, opts ...TransportOption) http.RoundTripper {
+func Transport(base http.RoundTripper, p Strategy, opts ...TransportOption) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
@@ -98,7 +98,7 @@ var _ http.RoundTripper = (*transport)(nil)
 
 type transport struct {
 	base      http.RoundTripper
-	policy    Policy
+	policy    Strategy
 	isFailure func(code int) bool
 }
 

@@ -104,7 +104,7 @@ func TestTransport(t *testing.T) {
 	tests := []struct {
 		name        string
 		statuses    []int
-		policy      Policy
+		policy      Strategy
 		opts        []TransportOption
 		method      string
 		body        string // sent without GetBody unless getBody
@@ -150,7 +150,7 @@ func TestTransport(t *testing.T) {
 			method: "PUT", body: "v", getBody: true, wantStatus: 200, wantSeen: []string{"PUT v", "PUT v"}, wantClosed: []bool{true, false}, wantReqBody: true,
 		},
 		{
-			name: "rejected by policy: body closed, nothing sent", policy: PolicyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
+			name: "rejected by policy: body closed, nothing sent", policy: StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
 			method: "POST", body: "x", wantErr: ErrOpen, wantSeen: nil, wantClosed: []bool{}, wantReqBody: true,
 		},
 		{
@@ -162,7 +162,7 @@ func TestTransport(t *testing.T) {
 			name: "fallback swallowing a rejection has no response",
 			policy: Chain(
 				FallbackFunc(func(context.Context, error) error { return nil }),
-				PolicyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
+				StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
 			),
 			method: "GET", wantErr: errNoResponse, wantSeen: nil, wantClosed: []bool{},
 		},

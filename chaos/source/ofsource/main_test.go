@@ -1,4 +1,4 @@
-package openfeature_test
+package ofsource_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package openfeature_test
+package ofsource_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/source"
-	ofsource "github.com/faultline-go/faultline/chaos/source/openfeature"
+	ofsource "github.com/faultline-go/faultline/chaos/source/ofsource"
 )
 
 // The plan lives in a flag; changing the flag changes the faults. The
@@ -31,9 +31,9 @@ func ExampleNew() {
 	defer of.Shutdown()
 
 	e := chaos.New(chaos.WithSeed(1), chaos.WithPolicy(chaos.ProductionPolicy()))
-	applied := make(chan source.Status, 8)
+	applied := make(chan source.RunnerStatus, 8)
 	r := source.NewRunner(e, ofsource.New(of.NewClient("example"), "faultline-plan"),
-		source.WithOnUpdate(func(s source.Status) {
+		source.WithOnUpdate(func(s source.RunnerStatus) {
 			if s.Applied > 0 {
 				select {
 				case applied <- s:

@@ -1,4 +1,4 @@
-package openfeature_test
+package ofsource_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/source"
-	ofsource "github.com/faultline-go/faultline/chaos/source/openfeature"
+	ofsource "github.com/faultline-go/faultline/chaos/source/ofsource"
 )
 
 const flag = "faultline-plan"
@@ -47,7 +47,7 @@ type rig struct {
 	t       *testing.T
 	eng     *chaos.Engine
 	r       *source.Runner
-	updates chan source.Status
+	updates chan source.RunnerStatus
 	cancel  func()
 	done    chan error
 }
@@ -59,8 +59,8 @@ func newRig(t *testing.T, src source.Source) *rig {
 
 func newRigOn(t *testing.T, e *chaos.Engine, src source.Source) *rig {
 	t.Helper()
-	g := &rig{t: t, eng: e, updates: make(chan source.Status, 64), done: make(chan error, 1)}
-	g.r = source.NewRunner(g.eng, src, source.WithOnUpdate(func(s source.Status) { g.updates <- s }))
+	g := &rig{t: t, eng: e, updates: make(chan source.RunnerStatus, 64), done: make(chan error, 1)}
+	g.r = source.NewRunner(g.eng, src, source.WithOnUpdate(func(s source.RunnerStatus) { g.updates <- s }))
 	ctx, cancel := context.WithCancel(t.Context())
 	g.cancel = cancel
 	go func() { g.done <- g.r.Run(ctx) }()
@@ -79,7 +79,7 @@ func (g *rig) stop() {
 }
 
 // waitFor waits for the runner to handle a read that passes ok.
-func (g *rig) waitFor(what string, ok func(source.Status) bool) source.Status {
+func (g *rig) waitFor(what string, ok func(source.RunnerStatus) bool) source.RunnerStatus {
 	g.t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -96,7 +96,7 @@ func (g *rig) waitFor(what string, ok func(source.Status) bool) source.Status {
 
 func (g *rig) waitPlan(plan string) {
 	g.t.Helper()
-	g.waitFor("plan "+plan, func(source.Status) bool { return g.eng.Plan().String() == plan })
+	g.waitFor("plan "+plan, func(source.RunnerStatus) bool { return g.eng.Plan().String() == plan })
 }
 
 func TestFlagValues(t *testing.T) {
@@ -125,7 +125,7 @@ func TestFlagValues(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := newRigOn(t, e, ofsource.New(client, flag))
-			s := g.waitFor("the first read", func(source.Status) bool { return true })
+			s := g.waitFor("the first read", func(source.RunnerStatus) bool { return true })
 			g.stop()
 			if got := g.eng.Plan().String(); got != tt.plan {
 				t.Errorf("plan = %q, want %q", got, tt.plan)
@@ -152,7 +152,7 @@ func TestConfigChange(t *testing.T) {
 	g.waitPlan("db.query=error(b)[ttl=1m30s]")
 
 	p.UpdateFlags(map[string]memprovider.InMemoryFlag{flag: flagOf("db.query=nonsense")})
-	s := g.waitFor("a failed read", func(s source.Status) bool { return s.Failed > 0 })
+	s := g.waitFor("a failed read", func(s source.RunnerStatus) bool { return s.Failed > 0 })
 	if !errors.Is(s.Err, chaos.ErrInvalidPlan) || g.eng.Plan().String() != "db.query=error(b)[ttl=1m30s]" {
 		t.Errorf("bad value: error %v, plan %q; want the last good plan kept", s.Err, g.eng.Plan())
 	}
@@ -164,7 +164,7 @@ func TestConfigChange(t *testing.T) {
 	g.waitPlan("")
 
 	p.UpdateFlags(map[string]memprovider.InMemoryFlag{})
-	s = g.waitFor("flag not found", func(s source.Status) bool { return s.Failed > 1 })
+	s = g.waitFor("flag not found", func(s source.RunnerStatus) bool { return s.Failed > 1 })
 	if s.Err == nil || g.eng.Plan().String() != "" {
 		t.Errorf("missing flag: error %v, plan %q", s.Err, g.eng.Plan())
 	}
@@ -296,7 +296,7 @@ func TestEvaluationContext(t *testing.T) {
 	canary := newRig(t, ofsource.New(client, flag, ofsource.WithEvaluationContext(of.NewEvaluationContext("canary-1", nil))))
 	canary.waitPlan("db.query=abort")
 	other := newRig(t, ofsource.New(client, flag, ofsource.WithEvaluationContext(of.NewEvaluationContext("web-7", nil))))
-	other.waitFor("a read", func(source.Status) bool { return true })
+	other.waitFor("a read", func(source.RunnerStatus) bool { return true })
 	if got := other.eng.Plan().String(); got != "" {
 		t.Errorf("non-canary plan = %q", got)
 	}

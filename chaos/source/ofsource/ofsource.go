@@ -1,4 +1,4 @@
-// Package openfeature reads fault plans from a feature flag through the
+// Package ofsource reads fault plans from a feature flag through the
 // OpenFeature Go SDK (github.com/open-feature/go-sdk), so that the flag
 // system a service already runs can switch faults on, for a share of the
 // fleet, and off again at once.
@@ -16,7 +16,7 @@
 // naming the flag (or naming none), and when the provider becomes ready.
 // This package is apart from package source so that importing the engine
 // does not pull in the SDK.
-package openfeature
+package ofsource
 
 import (
 	"context"
@@ -35,7 +35,7 @@ import (
 )
 
 // ErrNoFlag is returned by [Source.Watch] when the source has no flag name.
-var ErrNoFlag = errors.New("openfeature: no flag name")
+var ErrNoFlag = errors.New("ofsource: no flag name")
 
 // Option configures a [Source] made by [New]. Only this package makes
 // Options.
@@ -168,7 +168,7 @@ func (s *Source) read(ctx context.Context) source.Update {
 		value = sd.Value
 	}
 	if err != nil {
-		return source.Update{Err: fmt.Errorf("openfeature: evaluating flag %q: %w", s.flag, err)}
+		return source.Update{Err: fmt.Errorf("ofsource: evaluating flag %q: %w", s.flag, err)}
 	}
 	var doc []byte
 	switch v := value.(type) {
@@ -186,18 +186,18 @@ func (s *Source) read(ctx context.Context) source.Update {
 		doc = v
 	default:
 		if doc, err = json.Marshal(v); err != nil {
-			return source.Update{Err: fmt.Errorf("openfeature: encoding flag %q as json: %w", s.flag, err)}
+			return source.Update{Err: fmt.Errorf("ofsource: encoding flag %q as json: %w", s.flag, err)}
 		}
 		if len(doc) > chaos.MaxPlanSize {
 			return s.tooLarge(fmt.Sprintf("its json form is %d bytes", len(doc)))
 		}
 		if len(doc) == 0 || doc[0] != '{' {
-			return source.Update{Err: fmt.Errorf("openfeature: flag %q: %w: a %T is not a plan", s.flag, chaos.ErrInvalidPlan, v)}
+			return source.Update{Err: fmt.Errorf("ofsource: flag %q: %w: a %T is not a plan", s.flag, chaos.ErrInvalidPlan, v)}
 		}
 	}
 	p, err := chaos.DecodePlan(doc)
 	if err != nil {
-		return source.Update{Err: fmt.Errorf("openfeature: decoding flag %q: %w", s.flag, err)}
+		return source.Update{Err: fmt.Errorf("ofsource: decoding flag %q: %w", s.flag, err)}
 	}
 	v := p.Version
 	if v == "" {
@@ -208,5 +208,5 @@ func (s *Source) read(ctx context.Context) source.Update {
 
 // tooLarge is the update of a flag value larger than chaos.MaxPlanSize.
 func (s *Source) tooLarge(what string) source.Update {
-	return source.Update{Err: fmt.Errorf("openfeature: flag %q: %w (%s, limit %d)", s.flag, source.ErrTooLarge, what, chaos.MaxPlanSize)}
+	return source.Update{Err: fmt.Errorf("ofsource: flag %q: %w (%s, limit %d)", s.flag, source.ErrTooLarge, what, chaos.MaxPlanSize)}
 }

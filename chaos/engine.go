@@ -46,10 +46,10 @@ type Engine struct {
 	obsLogged atomic.Bool
 	points    sync.Map // name → *Point; stored under mu
 
-	applyMu sync.Mutex // serialises Apply, Rearm and expiry; guards timer
+	applyMu sync.Mutex  // serialises Apply, Rearm and expiry; guards timer
 	timer   *time.Timer // disarms the next rule to expire
 
-	mu    sync.Mutex      // guards rules and point creation; held briefly
+	mu    sync.Mutex     // guards rules and point creation; held briefly
 	rules *compiledRules // of the active plan
 }
 
@@ -482,7 +482,7 @@ var discard = slog.New(slog.DiscardHandler)
 
 // compiledRules is a plan's rules ready for binding to points.
 type compiledRules struct {
-	all   []*compiledRule         // in plan order; nil for rules that cannot fire here
+	all   []*compiledRule            // in plan order; nil for rules that cannot fire here
 	exact map[string][]*compiledRule // rules naming one point, by name, in plan order
 	globs []*compiledRule            // rules with a glob, in plan order
 }

@@ -57,7 +57,7 @@ type boundRule struct {
 	labels    bool // the rule matches labels
 	expires   bool // the rule has an expiry to check when it would fire
 	c         *compiledRule
-	fired     *atomic.Uint64 // fires at this point under this plan
+	fired     *atomic.Uint64                       // fires at this point under this plan
 	injected  atomic.Pointer[faults.InjectedError] // made on the first fire
 }
 
@@ -114,7 +114,6 @@ func compileRule(i int, r Rule, now time.Time, pol *compiledPolicy) *compiledRul
 	}
 	return c
 }
-
 
 // loadBinding returns the point's binding, or nil.
 func (p *Point) loadBinding() *binding { return (*binding)(atomic.LoadPointer(&p.binding)) }

@@ -109,8 +109,8 @@ type Injection struct {
 
 // CohortReport compares the SLIs of the experiment and control cohorts.
 type CohortReport struct {
-	Label      string        `json:"label"`
-	Share      float64       `json:"share"`
+	Label      string              `json:"label"`
+	Share      float64             `json:"share"`
 	Experiment *probes.SampleStats `json:"experiment,omitempty"`
 	Control    *probes.SampleStats `json:"control,omitempty"`
 }

@@ -285,7 +285,9 @@ type InjectedError struct {
 }
 
 // NewInjectedError returns the error that fault f makes at point.
-func NewInjectedError(point string, f Fault) *InjectedError { return &InjectedError{Point: point, Fault: f} }
+func NewInjectedError(point string, f Fault) *InjectedError {
+	return &InjectedError{Point: point, Fault: f}
+}
 
 // Error returns "faultline: injected KIND at POINT: MESSAGE".
 func (e *InjectedError) Error() string {

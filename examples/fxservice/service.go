@@ -160,7 +160,7 @@ func newMux(mw chaosfx.Middleware, f *flags, e *chaos.Engine, src *chaosfx.Sourc
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
-			Active  chaos.Active    `json:"active"`
+			Active  chaos.Active          `json:"active"`
 			Sources []source.RunnerStatus `json:"sources"`
 		}{e.Active(), src.Status()})
 	})

@@ -62,15 +62,10 @@ type killSignal struct {
 
 func (s *killSignal) fire() { s.once.Do(func() { close(s.ch) }) }
 
-// killRecord says whether the kill switch is thrown, who threw it and who
-// re-armed it last, as of generation gen.
+// killRecord is the kill switch as of generation gen.
 type killRecord struct {
-	gen       uint64
-	disabled  bool
-	reason    string
-	at        time.Time
-	rearmedBy string
-	rearmedAt time.Time
+	gen uint64
+	KillSwitch
 }
 
 // Option configures an [Engine] made by [New].
@@ -207,6 +202,14 @@ type Active struct {
 	// Disable and Rearm adds one. Pass it to [IfGeneration] to apply only
 	// if nothing changed since it was read.
 	Generation uint64 `json:"generation"`
+	// KillSwitch is the state of the kill switch; its fields marshal
+	// inline.
+	KillSwitch
+}
+
+// KillSwitch is the state of an engine's kill switch, as [Engine.Active]
+// reports it.
+type KillSwitch struct {
 	// Disabled reports that the kill switch is thrown, so nothing fires
 	// and nothing applies until [Engine.Rearm].
 	Disabled bool `json:"disabled,omitempty"`
@@ -343,10 +346,11 @@ func (e *Engine) Disable(reason string) {
 	e.killed.Store(true)
 	gen := e.gen.Add(1)
 	e.armed.Store(false)
-	rec := killRecord{gen: gen, disabled: true, reason: reason, at: now}
+	rec := killRecord{gen: gen}
 	if old := e.killInfo.Load(); old != nil {
-		rec.rearmedBy, rec.rearmedAt = old.rearmedBy, old.rearmedAt
+		rec.KillSwitch = old.KillSwitch
 	}
+	rec.Disabled, rec.DisabledReason, rec.DisabledAt = true, reason, now
 	e.killInfo.Store(&rec)
 	e.signal().fire()
 	e.killMu.Unlock()
@@ -368,10 +372,11 @@ func (e *Engine) Rearm(by string) {
 	e.install(&Active{Generation: e.gen.Load()}, nil)
 	e.killMu.Lock()
 	e.kill.Store(&killSignal{ch: make(chan struct{})})
-	rec := killRecord{gen: e.gen.Add(1), rearmedBy: by, rearmedAt: now}
+	rec := killRecord{gen: e.gen.Add(1)}
 	if old := e.killInfo.Load(); old != nil {
-		rec.reason, rec.at = old.reason, old.at
+		rec.KillSwitch = old.KillSwitch
 	}
+	rec.Disabled, rec.RearmedBy, rec.RearmedAt = false, by, now
 	e.killInfo.Store(&rec)
 	e.killed.Store(false)
 	e.killMu.Unlock()
@@ -449,9 +454,7 @@ func (e *Engine) Active() Active {
 	a.Plan = clonePlan(a.Plan)
 	a.Clamped = slices.Clone(a.Clamped)
 	if k := e.killInfo.Load(); k != nil {
-		a.Disabled = k.disabled
-		a.DisabledReason, a.DisabledAt = k.reason, k.at
-		a.RearmedBy, a.RearmedAt = k.rearmedBy, k.rearmedAt
+		a.KillSwitch = k.KillSwitch
 		a.Generation = max(a.Generation, k.gen)
 	}
 	return a

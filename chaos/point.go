@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/internal/mix"
+	"github.com/faultline-go/faultline/internal/wait"
 )
 
 // Point is a named place in the code where faults can be injected. Get one
@@ -228,22 +229,10 @@ func (e *Engine) apply(ctx context.Context, k faults.Kind, d time.Duration, err 
 }
 
 // sleep waits d, or until ctx is done or the kill switch is thrown, and
-// reports whether the whole of d passed. It uses a timer, so
-// testing/synctest controls it.
+// reports whether the whole of d passed.
 func (e *Engine) sleep(ctx context.Context, d time.Duration) bool {
 	kill := e.signal().ch
-	if e.killed.Load() || ctx.Err() != nil {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-kill:
-	}
-	return false
+	return !e.killed.Load() && wait.For(ctx, d, kill)
 }
 
 // eval decides call n at the point: it returns the rule that fires, with

@@ -24,6 +24,8 @@ import (
 	"math"
 	"syscall"
 	"time"
+
+	"github.com/faultline-go/faultline/internal/wait"
 )
 
 // ErrInjected is the sentinel every injected error matches with errors.Is.
@@ -261,17 +263,10 @@ func (f Fault) Inject(ctx context.Context, point string, r uint64) error {
 // ctx.Err() in the second case. It uses a timer, so testing/synctest
 // controls it.
 func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
+	if !wait.For(ctx, d, nil) {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // InjectedError is an injected failure. It matches [ErrInjected] with errors.Is;

@@ -1,0 +1,29 @@
+// Package wait holds the one timed wait that faults and the engine share.
+package wait
+
+import (
+	"context"
+	"time"
+)
+
+// For waits d, or until ctx is done or stop is closed (a nil stop never
+// is), and reports whether the whole of d passed. A d of 0 or less passes
+// at once unless ctx is already done. It uses a timer, so testing/synctest
+// controls it.
+func For(ctx context.Context, d time.Duration, stop <-chan struct{}) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-stop:
+	}
+	return false
+}

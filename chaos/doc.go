@@ -1,6 +1,7 @@
 // Package chaos is faultline's engine: fault points, the plans that arm
-// them, deterministic decisions, the safety policy and kill switch, and
-// game-day experiments with their reports.
+// them, deterministic decisions, the safety policy and the kill switch.
+// Game days (package gameday), plan sources, the admin handler, the monkey
+// and the framework adapters are built on its public API, above it.
 //
 // # Points
 //
@@ -27,8 +28,8 @@
 // A [Plan] is a list of [Rule] values: which points (an exact name or a
 // glob), which fault (see package faults), and when it fires: a rate, a cap
 // (Times), After, Every, a TTL or Until, labels, a sticky label, and a share
-// of instances. Plans read and write as JSON ([ParsePlanJSON]) and as one
-// line of text ([ParsePlan]):
+// of instances. [ParsePlan] reads a plan as JSON (a document that starts
+// with '{') or as one line of text:
 //
 //	payments.charge=10%delay(200ms);db.query=3*error(timeout)[after=2]
 //
@@ -40,10 +41,14 @@
 //
 // Whether the n-th call at a point fires is a pure function of the engine's
 // seed, the point, n and the rule; a sticky rule decides on the seed and a
-// label's value instead. There is no lock and no math/rand global, so with
+// label's value instead. There is no lock. An engine made with [WithSeed]
+// is deterministic: each point counts its calls on one sequence, so with
 // the same seed and plan each point sees the same faults whatever other
-// points and goroutines do, and a run replays. Without [WithSeed], [New]
-// draws a seed and [Engine.Seed] reports it.
+// points and goroutines do, and a run replays call for call. Without it,
+// [New] draws a seed ([Engine.Seed] reports it) and points count on
+// striped sequences that scale with cores, so a replay reproduces each
+// point's share of faults rather than which calls got them; see
+// [WithDeterministic].
 //
 // # Safety
 //
@@ -103,14 +108,6 @@
 // an [Observer] ([Engine.AddObserver]) hears of each fault as it fires,
 // with the call's context; packages chaosotel and admin are built on it.
 //
-// # Game days
-//
-// An [Experiment] checks a steady-state hypothesis with probes (package
-// probes), switches a plan on, probes on an interval, stops at once when a
-// stop condition trips, rolls back, and probes again. Its [Report] renders
-// as versioned JSON and as a Markdown post-mortem draft, and replays as a
-// unit test with chaostest.Replay.
-//
 // This package imports only the standard library and faultline's own
-// faults, probes and internal packages.
+// faults and internal packages.
 package chaos

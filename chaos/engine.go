@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"math/bits"
 	"os"
 	"slices"
 	"sync"
@@ -27,6 +28,8 @@ import (
 // concurrent use.
 type Engine struct {
 	seed     uint64
+	exact    bool // every point decides on its exact sequence
+	exactSet bool // WithDeterministic was given
 	instance string
 	policy   *compiledPolicy
 	logger   *slog.Logger
@@ -75,11 +78,41 @@ type optionFunc func(*Engine)
 
 func (f optionFunc) apply(e *Engine) { f(e) }
 
-// WithSeed sets the seed every decision derives from. Without it, [New]
-// draws a random seed, which [Engine.Seed] reports so the run can be
-// replayed.
+// WithSeed sets the seed every decision derives from, and makes the engine
+// deterministic unless [WithDeterministic](false) says otherwise. Without
+// it, [New] draws a random seed, which [Engine.Seed] reports, and the
+// engine scales with cores instead.
 func WithSeed(seed uint64) Option {
-	return optionFunc(func(e *Engine) { e.seed = seed })
+	return optionFunc(func(e *Engine) {
+		e.seed = seed
+		if !e.exactSet {
+			e.exact = true
+		}
+	})
+}
+
+// WithDeterministic chooses how points count their calls, on which rates
+// decide.
+//
+// Deterministic (true, the default with [WithSeed]): each point counts its
+// calls on one sequence, and whether the n-th call fires is a pure
+// function of the seed, the point, n and the rule. The same seed, plan and
+// order of calls at each point replay the same faults, call for call,
+// whatever other points and goroutines do. Every armed call adds to the
+// point's one counter, a cache line that the cores calling a hot point
+// share.
+//
+// Scalable (false, the default without WithSeed, as in production):
+// points count their calls on striped sequences, one cache line per
+// stripe and a stripe per core or so, so that a hot armed point scales
+// with cores. The rate of faults is the same and is still drawn from the
+// seed, but which call takes which stripe depends on scheduling, so a
+// replay with the report's seed reproduces the plan, the seed and the
+// share of calls that fail at each point, not which calls. Rules with
+// After, Every or Times count exactly in both modes: a point named by one
+// decides on its exact sequence.
+func WithDeterministic(on bool) Option {
+	return optionFunc(func(e *Engine) { e.exact, e.exactSet = on, true })
 }
 
 // WithPolicy bounds every plan the engine applies by p. Without it, any
@@ -609,7 +642,11 @@ func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
 			scale = e.policy.MaxRate / sum
 		}
 	}
-	b := &binding{point: p, base: p.evals.Load(), policy: e.policy, rules: make([]boundRule, len(matched))}
+	b := &binding{point: p, base: p.evaluations(), policy: e.policy, rules: make([]boundRule, len(matched))}
+	if !e.exact && !slices.ContainsFunc(matched, (*compiledRule).counts) {
+		b.stripes = p.loadStripes()
+		b.shift = uint8(bits.TrailingZeros(uint(len(b.stripes))))
+	}
 	counts := make([]atomic.Uint64, len(matched))
 	if e.policy != nil {
 		b.dryRun = e.policy.DryRun

@@ -196,9 +196,9 @@ func (e *Engine) Stats() Stats {
 // stats returns the point's counters, and adds its share to the counters
 // of the rules that name it.
 func (p *Point) stats(rules []RuleStats) PointStats {
-	ps := PointStats{Point: p.name, DryRun: p.dry.Load(), Evaluations: p.evals.Load()}
+	ps := PointStats{Point: p.name, DryRun: p.dry.Load(), Evaluations: p.evaluations()}
 	for k := range p.fired {
-		if n := p.fired[k].Load(); n > 0 {
+		if n := p.firedOf(faults.Kind(k)); n > 0 {
 			if ps.ByKind == nil {
 				ps.ByKind = make(map[faults.Kind]uint64)
 			}

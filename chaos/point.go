@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"context"
+	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -33,12 +35,68 @@ type Point struct {
 	name  string
 	hash  uint64
 	eng   *Engine
+	// stripes are the striped sequences, made the first time the point is
+	// bound to rules that may decide on them (see [WithDeterministic]).
+	stripes atomic.Pointer[[]stripe]
+}
+
+// stripe is one of a point's striped sequences: its evaluations and the
+// faults they fired, by kind, on a cache line of their own, so that calls
+// on different cores write different lines.
+type stripe struct {
+	evals atomic.Uint64
+	fired [faults.NumKinds]atomic.Uint64
+	_     [128 - 8*(1+faults.NumKinds)%128]byte
+}
+
+// maxStripes bounds a point's stripes, and so the memory a hot point
+// takes: 64 lines of 128 bytes.
+const maxStripes = 64
+
+// loadStripes returns the point's stripes, making them on first use: the
+// number of Ps rounded up to a power of two, at most maxStripes.
+func (p *Point) loadStripes() []stripe {
+	if s := p.stripes.Load(); s != nil {
+		return *s
+	}
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < maxStripes {
+		n *= 2
+	}
+	s := make([]stripe, n)
+	p.stripes.CompareAndSwap(nil, &s)
+	return *p.stripes.Load()
+}
+
+// evaluations returns the point's evaluations: its exact sequence and its
+// stripes summed.
+func (p *Point) evaluations() uint64 {
+	n := p.evals.Load()
+	if s := p.stripes.Load(); s != nil {
+		for i := range *s {
+			n += (*s)[i].evals.Load()
+		}
+	}
+	return n
+}
+
+// firedOf returns the faults of kind k the point injected.
+func (p *Point) firedOf(k faults.Kind) uint64 {
+	n := p.fired[k].Load()
+	if s := p.stripes.Load(); s != nil {
+		for i := range *s {
+			n += (*s)[i].fired[k].Load()
+		}
+	}
+	return n
 }
 
 // binding is a point's immutable view of the active rules that name it.
 type binding struct {
 	point   *Point
-	base    uint64 // evals when the plan was applied; sequence n = evals - base
+	base    uint64   // evals when the plan was applied; sequence n = evals - base
+	stripes []stripe // the point's stripes, or nil to decide on the exact sequence
+	shift   uint8    // log2(len(stripes))
 	rules   []boundRule
 	policy  *compiledPolicy
 	dryRun  bool
@@ -242,7 +300,16 @@ func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule
 	if p.eng.killed.Load() {
 		return nil, 0, 0
 	}
-	n := p.evals.Add(1) - b.base
+	var n uint64
+	if b.stripes == nil {
+		n = p.evals.Add(1) - b.base
+	} else {
+		// A striped call: a stripe drawn from the runtime's per-thread
+		// random source, and the stripe's own count. n is unique to the
+		// call; its low bits name the stripe.
+		i := uint64(rand.Uint32()) & (uint64(len(b.stripes)) - 1)
+		n = b.stripes[i].evals.Add(1)<<b.shift | i
+	}
 	for i := range b.rules {
 		r := &b.rules[i]
 		if n <= r.after || (r.every > 1 && (n-r.after)%r.every != 0) {
@@ -300,9 +367,12 @@ func (r *boundRule) take() bool {
 // in dry-run mode.
 func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, n, h uint64) bool {
 	f := &r.c.rule.Fault
-	if b.dryRun {
+	switch {
+	case b.dryRun:
 		p.dry.Add(1)
-	} else {
+	case b.stripes != nil:
+		b.stripes[n&(uint64(len(b.stripes))-1)].fired[f.Kind].Add(1)
+	default:
 		p.fired[f.Kind].Add(1)
 	}
 	e := p.eng
@@ -394,3 +464,7 @@ func (d Decision) Inject(ctx context.Context) error {
 	}
 	return d.point.eng.apply(ctx, d.fault.Kind, d.delay, d.err)
 }
+
+// counts reports whether the rule counts calls (After, Every, Times), and
+// so needs its points to decide on their exact sequence.
+func (c *compiledRule) counts() bool { return c.after > 0 || c.every > 1 || c.times > 0 }

@@ -1,7 +1,6 @@
 package chaos_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -12,7 +11,6 @@ import (
 // serially and in parallel; run it with -cpu 1,2 to see how each scales.
 // The baseline is the disabled point.
 func BenchmarkArmedModes(b *testing.B) {
-	ctx := context.Background()
 	for _, mode := range []struct {
 		name  string
 		exact bool
@@ -29,28 +27,7 @@ func BenchmarkArmedModes(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.Run(mode.name+"/"+plan.name+"/serial", func(b *testing.B) {
-				b.ReportAllocs()
-				var n int64
-				for b.Loop() {
-					if p.Inject(ctx) != nil {
-						n++
-					}
-				}
-				sink.Add(n)
-			})
-			b.Run(mode.name+"/"+plan.name+"/parallel", func(b *testing.B) {
-				b.ReportAllocs()
-				b.RunParallel(func(pb *testing.PB) {
-					var n int64
-					for pb.Next() {
-						if p.Inject(ctx) != nil {
-							n++
-						}
-					}
-					sink.Add(n)
-				})
-			})
+			b.Run(mode.name+"/"+plan.name, func(b *testing.B) { benchInject(b, p) })
 		}
 	}
 }

@@ -49,8 +49,11 @@ type Engine struct {
 	obsLogged atomic.Bool
 	points    sync.Map // name → *Point; stored under mu
 
-	applyMu sync.Mutex  // serialises Apply, Rearm and expiry; guards timer
-	timer   *time.Timer // disarms the next rule to expire
+	applyMu     sync.Mutex  // serialises Apply, Rearm and expiry; guards the timers
+	timer       *time.Timer // disarms the next rule to expire
+	unusedTimer *time.Timer // warns of the rules that named no evaluated point
+	unusedAfter time.Duration
+	live        atomic.Pointer[compiledRules] // the rules of the active plan, for Stats
 
 	mu    sync.Mutex     // guards rules and point creation; held briefly
 	rules *compiledRules // of the active plan
@@ -133,6 +136,19 @@ func WithInstance(id string) Option {
 // [Engine.AddObserver].
 func WithObserver(o Observer) Option {
 	return optionFunc(func(e *Engine) { e.addObserver(o) })
+}
+
+// DefaultUnusedRuleAfter is how long an applied rule may go without
+// naming an evaluated point before the engine reports it as unused.
+const DefaultUnusedRuleAfter = time.Minute
+
+// WithUnusedRuleAfter sets how long after a plan is applied a rule that
+// has named no evaluated point (a typo in a point name, a route that is
+// never called) is reported: the engine logs it at Warn, once per plan,
+// and [RuleStats].Unused marks it. Zero means [DefaultUnusedRuleAfter];
+// a negative d turns the report off.
+func WithUnusedRuleAfter(d time.Duration) Option {
+	return optionFunc(func(e *Engine) { e.unusedAfter = d })
 }
 
 // WithLogger sets the logger for plan changes (Info), refusals (Warn), the
@@ -360,8 +376,40 @@ func (e *Engine) install(a *Active, rules *compiledRules) {
 	// Points created from here on bind to rules under e.mu; the ones that
 	// exist are rebound one by one, without holding e.mu.
 	e.rebind(rules, now)
+	e.live.Store(rules)
 	e.armed.Store(rules.any())
 	e.schedule(rules, now)
+	e.watchUnused(rules, a.Generation)
+}
+
+// unusedAfterOrDefault returns how long a rule may name no evaluated point
+// before it is reported, or a negative duration for never.
+func (e *Engine) unusedAfterOrDefault() time.Duration {
+	return cmp.Or(e.unusedAfter, DefaultUnusedRuleAfter)
+}
+
+// watchUnused arms a timer that, unless the plan of generation gen is
+// replaced first, logs each of its rules that named no evaluated point.
+// e.applyMu is held.
+func (e *Engine) watchUnused(rules *compiledRules, gen uint64) {
+	if e.unusedTimer != nil {
+		e.unusedTimer.Stop()
+		e.unusedTimer = nil
+	}
+	d := e.unusedAfterOrDefault()
+	if d < 0 || !rules.any() || e.logger == nil {
+		return
+	}
+	e.unusedTimer = time.AfterFunc(d, func() {
+		if e.Active().Generation != gen {
+			return
+		}
+		for _, r := range e.Stats().Rules {
+			if r.Unused {
+				e.log().Warn("faultline: rule names no point that was evaluated", "rule", r.Rule, "point", r.Point, "after", d)
+			}
+		}
+	})
 }
 
 // Disable is the kill switch. It ends every fault at once: nothing fires

@@ -158,6 +158,11 @@ type RuleStats struct {
 	Evaluations uint64 `json:"evaluations"`
 	// Fired counts the rule's fires (dry-run ones included).
 	Fired uint64 `json:"fired"`
+	// Unused reports a rule that can fire on this instance, has been
+	// applied for longer than [WithUnusedRuleAfter] (a minute by default),
+	// and named no point that was evaluated since: most often a point name
+	// that matches nothing the service calls.
+	Unused bool `json:"unused,omitempty"`
 }
 
 // Stats is a snapshot of an engine's counters.
@@ -190,7 +195,22 @@ func (e *Engine) Stats() Stats {
 		return true
 	})
 	slices.SortFunc(s.Points, func(a, b PointStats) int { return strings.Compare(a.Point, b.Point) })
+	e.markUnused(s.Rules)
 	return s
+}
+
+// markUnused sets Unused on the rules that can fire here, have been
+// applied for long enough, and were not evaluated at any point.
+func (e *Engine) markUnused(rules []RuleStats) {
+	d, a, live := e.unusedAfterOrDefault(), e.active.Load(), e.live.Load()
+	if d < 0 || a == nil || live == nil || time.Since(a.Applied) < d {
+		return
+	}
+	for i := range rules {
+		if i < len(live.all) && live.all[i] != nil && rules[i].Evaluations == 0 {
+			rules[i].Unused = true
+		}
+	}
 }
 
 // stats returns the point's counters, and adds its share to the counters

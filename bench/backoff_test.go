@@ -24,26 +24,5 @@ func newBackoff() backoff.BackOff {
 
 // benchBackoffRetry measures backoff.Retry with a new backoff per call.
 func benchBackoffRetry(b *testing.B) {
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if backoff.Retry(okErr, newBackoff()) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if backoff.Retry(okErr, newBackoff()) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return backoff.Retry(okErr, newBackoff()) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"testing"
 )
 
 // sink keeps the compiler from discarding the benchmarked calls: every loop
@@ -14,6 +15,19 @@ var sink atomic.Int64
 // failpoint fires, as a hand-written `return errInjected` in the failpoint's
 // body would. Faultline returns its own precomputed injected error.
 var errInjected = errors.New("bench: injected")
+
+// boolTerm is the body the failpoint libraries' generated code runs on
+// what a failpoint evaluates to: when it is enabled (err is nil) with a
+// bool term, the hand-written `return errInjected`. It is small enough to
+// be inlined, as the generated code is.
+func boolTerm(v any, err error) error {
+	if err == nil {
+		if _, ok := v.(bool); ok {
+			return errInjected
+		}
+	}
+	return nil
+}
 
 // pointCase is one workload for a fault point.
 type pointCase struct {
@@ -46,3 +60,33 @@ var pointCases = []pointCase{
 func okCtx(context.Context) error { return nil }
 func okErr() error                { return nil }
 func okAny() (any, error)         { return nil, nil }
+
+// measure is the one harness every row runs in: sub-benchmarks
+// mode=serial and mode=parallel, each calling call in a loop, counting the
+// errors into sink and reporting allocations. Every row, the floor
+// included, pays the same indirect call, so the ratios compare the
+// libraries alone.
+func measure(b *testing.B, call func() error) {
+	b.Run("mode=serial", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int64
+		for b.Loop() {
+			if call() != nil {
+				n++
+			}
+		}
+		sink.Add(n)
+	})
+	b.Run("mode=parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var n int64
+			for pb.Next() {
+				if call() != nil {
+					n++
+				}
+			}
+			sink.Add(n)
+		})
+	})
+}

@@ -43,26 +43,5 @@ func benchFailsafeRetry(b *testing.B) {
 
 // benchFailsafe runs a successful op through ex, serially and in parallel.
 func benchFailsafe(b *testing.B, ex failsafe.Executor[any]) {
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if ex.Run(okErr) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if ex.Run(okErr) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return ex.Run(okErr) })
 }

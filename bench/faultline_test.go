@@ -29,62 +29,20 @@ func faultlineInject(ctx context.Context, p *chaos.Point) error {
 func benchFaultlinePoint(b *testing.B, c pointCase) {
 	p := faultlinePoint(b, c)
 	ctx := context.Background()
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if faultlineInject(ctx, p) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if faultlineInject(ctx, p) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return faultlineInject(ctx, p) })
 }
 
 // newFaultlineBreaker returns a breaker with the defaults: it opens after 5
 // consecutive failures and stays open 60s.
 func newFaultlineBreaker() *resilience.Breaker {
-	return resilience.NewBreaker(resilience.BreakerSettings{Name: "bench"})
+	return resilience.NewBreaker("bench")
 }
 
 // benchFaultlineBreaker measures resilience.Breaker.Run on the success path.
 func benchFaultlineBreaker(b *testing.B) {
 	br := newFaultlineBreaker()
 	ctx := context.Background()
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if br.Run(ctx, okCtx) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if br.Run(ctx, okCtx) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return br.Run(ctx, okCtx) })
 }
 
 // faultlineRetry makes 3 attempts, waiting 100ms then 200ms with jitter 0.5:
@@ -94,26 +52,5 @@ var faultlineRetry = resilience.Retry{}
 // benchFaultlineRetry measures resilience.Retry.Run on the success path.
 func benchFaultlineRetry(b *testing.B) {
 	ctx := context.Background()
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if faultlineRetry.Run(ctx, okCtx) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if faultlineRetry.Run(ctx, okCtx) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return faultlineRetry.Run(ctx, okCtx) })
 }

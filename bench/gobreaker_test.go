@@ -20,26 +20,8 @@ func newGobreaker() *gobreaker.CircuitBreaker {
 // path.
 func benchGobreaker(b *testing.B) {
 	cb := newGobreaker()
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if _, err := cb.Execute(okAny); err != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if _, err := cb.Execute(okAny); err != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
+	measure(b, func() error {
+		_, err := cb.Execute(okAny)
+		return err
 	})
 }

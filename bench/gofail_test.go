@@ -37,37 +37,11 @@ func gofailPoint(tb testing.TB, c pointCase) *gofail.Failpoint {
 //
 // minus the goto to BadType on a wrongly typed value.
 func gofailInject(fp *gofail.Failpoint) error {
-	if v, err := fp.Acquire(); err == nil {
-		if _, ok := v.(bool); ok {
-			return errInjected
-		}
-	}
-	return nil
+	return boolTerm(fp.Acquire())
 }
 
 // benchGofailPoint measures a gofail failpoint set up for case c.
 func benchGofailPoint(b *testing.B, c pointCase) {
 	fp := gofailPoint(b, c)
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if gofailInject(fp) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if gofailInject(fp) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return gofailInject(fp) })
 }

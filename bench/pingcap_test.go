@@ -35,37 +35,11 @@ func pingcapPoint(tb testing.TB, c pointCase) string {
 // into (with a function literal body inlined), and also what code that calls
 // failpoint.Eval without the rewriter writes.
 func pingcapInject(path string) error {
-	if v, err := failpoint.Eval(path); err == nil {
-		if _, ok := v.(bool); ok {
-			return errInjected
-		}
-	}
-	return nil
+	return boolTerm(failpoint.Eval(path))
 }
 
 // benchPingcapPoint measures failpoint.Eval for a path set up for case c.
 func benchPingcapPoint(b *testing.B, c pointCase) {
 	path := pingcapPoint(b, c)
-	b.Run("mode=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if pingcapInject(path) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("mode=parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if pingcapInject(path) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
+	measure(b, func() error { return pingcapInject(path) })
 }

@@ -30,20 +30,6 @@ func decisions(e *chaos.Engine, n int, points ...string) []string {
 	return out
 }
 
-// problemStrings returns the problems of a *PlanError as strings.
-func problemStrings(t *testing.T, err error) []string {
-	t.Helper()
-	var pe *chaos.PlanError
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v (%T) is not a *PlanError", err, err)
-	}
-	var out []string
-	for _, p := range pe.Problems {
-		out = append(out, p.String())
-	}
-	return out
-}
-
 // TestApplyIsAtomic: a bad plan changes nothing, neither the plan nor
 // what fires next, and its error lists every problem.
 func TestApplyIsAtomic(t *testing.T) {
@@ -66,9 +52,7 @@ func TestApplyIsAtomic(t *testing.T) {
 		{Point: "c", Fault: faults.Latency(-time.Second), Rate: 1, Labels: map[string]string{"": "x"}},
 	}}
 	err := e.Apply(bad, chaos.FromSource("flag"))
-	if !errors.Is(err, chaos.ErrInvalidPlan) {
-		t.Fatalf("Apply(bad) = %v, want ErrInvalidPlan", err)
-	}
+	planError(t, err, chaos.ErrInvalidPlan)
 	want := []string{
 		"rules[1].rate: 1.5 is outside [0,1]",
 		"rules[2].point: is empty",

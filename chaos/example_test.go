@@ -149,16 +149,16 @@ func ExampleParsePlan() {
 	// chaos: invalid plan: rules[1].rate: 1.5 is outside [0,1]; rules[2]: fault "explode": unknown fault "explode" (want delay, error, panic, hang, status, abort, badconn or corrupt)
 }
 
-// The rate defaults to 1 in JSON, and a fault may be written in its text
-// form.
-func ExampleParsePlanJSON() {
-	plan, err := chaos.ParsePlanJSON([]byte(`{
+// ParsePlan reads JSON too: a document that starts with '{'. The rate
+// defaults to 1 in JSON, and a fault may be written in its text form.
+func ExampleParsePlan_json() {
+	plan, err := chaos.ParsePlan(`{
 		"version": "gameday-7",
 		"rules": [
 			{"point": "db.query", "fault": "error(timeout)", "times": 3},
 			{"point": "cache.get", "fault": {"kind": "latency", "delay": "50ms"}, "rate": 0.05, "ttl": "10m"}
 		]
-	}`))
+	}`)
 	if err != nil {
 		panic(err)
 	}
@@ -171,15 +171,13 @@ func ExampleParsePlanJSON() {
 	// {"point":"db.query","fault":{"kind":"error","message":"timeout"},"rate":1,"times":3}
 }
 
-// DecodePlan reads either form, as plan sources do.
-func ExampleDecodePlan() {
-	for _, src := range []string{"a=abort", `{"rules":[{"point":"a","fault":"abort"}]}`} {
-		p, err := chaos.DecodePlan([]byte(src))
-		fmt.Println(p, err)
-	}
+// MustParsePlan is for plans written in code: a plan that does not parse
+// is a bug, so it panics.
+func ExampleMustParsePlan() {
+	plan := chaos.MustParsePlan("payments.charge=10%delay(200ms)")
+	fmt.Println(plan.Rules[0].Point, plan.Rules[0].Fault, plan.Rules[0].Rate)
 	// Output:
-	// a=abort <nil>
-	// a=abort <nil>
+	// payments.charge delay(200ms) 0.1
 }
 
 // String writes the text form; ParsePlan reads it back to an equal plan.

@@ -1,10 +1,10 @@
 package chaos
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +16,8 @@ import (
 // zero Plan switches everything off. Plans are values: [Engine.Apply]
 // copies what it needs, so a caller may reuse a Plan after applying it.
 //
-// A plan reads and writes as JSON (see [ParsePlanJSON]) and as one line of
-// text (see [ParsePlan]).
+// A plan reads and writes as JSON ([Plan.MarshalJSON]) and as one line of
+// text ([Plan.String]); [ParsePlan] reads either.
 type Plan struct {
 	// Version names this plan, for records and reports. Empty means
 	// unversioned.
@@ -88,143 +88,87 @@ const (
 	// after the last one allowed. A [Policy] may set a lower limit.
 	MaxPlanRules = 1000
 	// MaxPlanSize is the largest plan document, in bytes, that
-	// [ParsePlan], [ParsePlanJSON], [DecodePlan] and [Plan.UnmarshalJSON]
-	// read. A larger one is refused before any of it is parsed.
+	// [ParsePlan] and [Plan.UnmarshalJSON] read, spaces included. A larger
+	// one is refused before any of it is parsed.
 	MaxPlanSize = 1 << 20
 )
 
-// maxProblems is the most problems a [PlanError] keeps, and
-// maxErrorProblems the most its Error text lists.
-const (
-	maxProblems      = 100
-	maxErrorProblems = 32
-)
+// ParsePlan reads a plan in either of its forms, validates it and returns
+// it. A document whose first byte that is not a space is '{' is JSON, and
+// any other is the one-line text form; so a file, a variable, a flag or an
+// HTTP body may hold either. The zero Plan is what an empty or blank
+// document reads as.
+//
+// The text form is a cousin of the failpoint terms Go users know:
+//
+//	payments.charge=10%delay(200ms);db.query=3*error(timeout)
+//
+// Its grammar, in EBNF (spaces around tokens are allowed):
+//
+//	plan     = [ rule { ";" rule } [ ";" ] ] .
+//	rule     = point "=" [ percent "%" ] [ count "*" ] fault [ "[" option { "," option } "]" ] .
+//	point    = bare | quoted .
+//	fault    = "delay(" duration [ "," duration ] ")"
+//	         | "error" [ "(" value [ "," status ] ")" ]
+//	         | "panic" [ "(" value ")" ]
+//	         | "hang" [ "(" duration ")" ]
+//	         | "status(" status [ "," value ] ")"
+//	         | "abort" | "badconn" | "corrupt" .
+//	option   = "after=" count | "every=" count | "ttl=" duration
+//	         | "until=" rfc3339 | "sticky=" value | "instances=" percent "%"
+//	         | "label." key "=" value .
+//	value    = bare | quoted .
+//	percent  = decimal number, 0 to 100 .
+//	count    = decimal integer .
+//	duration = Go duration, as in "200ms" or "1m30s" .
+//	quoted   = Go double-quoted string .
+//
+// A rule without a percent fires on every eligible call (rate 1); without
+// a count it has no cap. A hang without a duration is bounded by the
+// engine (see [faults.Fault.HangLimit]). Without an instances option a
+// rule applies on every instance; "instances=0%" applies it on none
+// (Rule.Instances -1). A bare point holds none of = ; [ ] , % " ' or
+// space; quote any other. The plan's version is not part of the text form.
+// [Plan.String] writes the form back, and ParsePlan(p.String()) equals p
+// for every valid p.
+//
+// The JSON form is what [Plan.MarshalJSON] writes, and ParsePlan reads it
+// more strictly than encoding/json: it refuses unknown fields, a key given
+// twice ("rules[1].rate: duplicate key"), two keys of a plan, rule or fault
+// that differ only in case (`rules[0]: keys "rate" and "Rate" differ only
+// in case`), null where a number belongs ("rules[2].times: null is not a
+// number"), and data after the plan.
+//
+// Every error is a [*PlanError] matching [ErrInvalidPlan] that lists every
+// problem found, each with its place ("rules[1]: …"), including those
+// [Plan.Validate] finds. In the text form an unterminated quote or an
+// unbalanced bracket is reported with its rule, its byte offset in s and
+// the text there; the rules after it cannot be told apart and are not
+// read. A malformed JSON document is reported with the decoder's message.
+// A document longer than [MaxPlanSize] bytes is refused unread, and
+// reading stops at the rule after the [MaxPlanRules]th.
+func ParsePlan(s string) (Plan, error) {
+	if len(s) > MaxPlanSize {
+		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(s))})
+	}
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") {
+		return parsePlanJSON([]byte(t))
+	}
+	return parsePlanText(s)
+}
+
+// MustParsePlan is like [ParsePlan] but panics if s does not parse. It is
+// for plans written in code and tests.
+func MustParsePlan(s string) Plan {
+	p, err := ParsePlan(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
 
 // excerptLen is how much of a long value a problem message quotes.
 const excerptLen = 64
-
-// Problem is one thing wrong with a plan: where it is, and what.
-type Problem struct {
-	// Path locates the problem, as in "rules[2].rate". Empty means the plan
-	// as a whole.
-	Path string `json:"path"`
-	// Message says what is wrong, as in "1.5 is outside [0,1]".
-	Message string `json:"message"`
-}
-
-// String returns "PATH: MESSAGE".
-func (p Problem) String() string {
-	if p.Path == "" {
-		return p.Message
-	}
-	return p.Path + ": " + p.Message
-}
-
-// Errors callers branch on with errors.Is.
-var (
-	// ErrInvalidPlan is matched by the error of a plan that is malformed or
-	// out of range.
-	ErrInvalidPlan = errors.New("chaos: invalid plan")
-	// ErrRefused is matched by the error of a plan the engine's policy does
-	// not allow.
-	ErrRefused = errors.New("chaos: plan refused by policy")
-)
-
-// PlanError lists the problems with a plan. It matches [ErrInvalidPlan]
-// or [ErrRefused] with errors.Is.
-//
-// However broken the plan, the error stays small: Problems keeps the first
-// 100 problems found and More counts the rest, and the text lists at most
-// 32. A reader stops at the first rule past [MaxPlanRules], so a plan that
-// long reports the problems of its first MaxPlanRules rules.
-type PlanError struct {
-	// Err is ErrInvalidPlan or ErrRefused.
-	Err error
-	// Problems lists the problems found, at most 100: first those with the
-	// plan as a whole (Path "" or "rules"), then the others in plan order.
-	Problems []Problem
-	// More counts the problems found but not kept in Problems. Zero means
-	// Problems lists them all.
-	More int
-}
-
-// Error returns the sentinel's text followed by the first 32 problems,
-// separated by "; ", and then "; and N more problems" if there are more.
-func (e *PlanError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Err.Error())
-	for i, p := range e.Problems {
-		if i == maxErrorProblems {
-			break
-		}
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(p.String())
-	}
-	switch more := max(len(e.Problems)-maxErrorProblems, 0) + max(e.More, 0); more {
-	case 0:
-	case 1:
-		b.WriteString("; and 1 more problem")
-	default:
-		fmt.Fprintf(&b, "; and %d more problems", more)
-	}
-	return b.String()
-}
-
-// newPlanError returns a PlanError for err listing probs: it keeps the
-// first maxProblems and counts the rest in More. Problems with the plan as
-// a whole should come first in probs, so that they are kept.
-func newPlanError(err error, probs []Problem) *PlanError {
-	var l problemList
-	l.add(probs...)
-	return l.err(err)
-}
-
-// problemList collects problems, keeping the first maxProblems and
-// counting the rest.
-type problemList struct {
-	probs []Problem
-	more  int
-}
-
-// add appends probs, as far as there is room.
-func (l *problemList) add(probs ...Problem) {
-	n := min(len(probs), maxProblems-len(l.probs))
-	l.probs = append(l.probs, probs[:n]...)
-	l.more += len(probs) - n
-}
-
-// addFirst puts p, a problem with the plan as a whole, before the others,
-// making room for it if the list is full.
-func (l *problemList) addFirst(p Problem) {
-	if len(l.probs) == maxProblems {
-		l.probs = l.probs[:maxProblems-1]
-		l.more++
-	}
-	l.probs = slices.Insert(l.probs, 0, p)
-}
-
-// full reports whether the list keeps no more problems: those added now
-// are only counted.
-func (l *problemList) full() bool { return len(l.probs) == maxProblems }
-
-// len returns how many problems were added, kept or not.
-func (l *problemList) len() int { return len(l.probs) + l.more }
-
-// err returns nil for an empty list, and a *PlanError matching sentinel
-// otherwise.
-func (l *problemList) err(sentinel error) *PlanError {
-	if l.len() == 0 {
-		return nil
-	}
-	return &PlanError{Err: sentinel, Problems: l.probs, More: l.more}
-}
-
-// Unwrap returns the sentinel.
-func (e *PlanError) Unwrap() error { return e.Err }
 
 // Validate checks the plan and returns a [*PlanError] listing its
 // problems, or nil. A plan with more than [MaxPlanRules] rules is refused,
@@ -269,52 +213,63 @@ func shareProblem(v float64) string {
 	return ""
 }
 
+// fieldProblems collects the problems of the fields of one value, a rule
+// or a policy, each with its path: prefix and the field's name.
+type fieldProblems struct {
+	prefix string // as in "rules[2]." or "policy."
+	probs  []Problem
+}
+
+// add notes a problem with field.
+func (f *fieldProblems) add(field, format string, args ...any) {
+	f.probs = append(f.probs, Problem{Path: f.prefix + field, Message: fmt.Sprintf(format, args...)})
+}
+
+// share notes a field that is not a rate or a share in [0,1].
+func (f *fieldProblems) share(field string, v float64) {
+	if msg := shareProblem(v); msg != "" {
+		f.add(field, "%s", msg)
+	}
+}
+
+// notNegative notes a count or a duration below zero.
+func notNegative[T int | time.Duration](f *fieldProblems, field string, v T) {
+	if v < 0 {
+		f.add(field, "%v is negative", v)
+	}
+}
+
 // problems lists what is wrong with the rule at index i of a plan.
 func (r Rule) problems(i int) []Problem {
-	var probs []Problem
-	at := func(field, format string, args ...any) {
-		probs = append(probs, Problem{Path: fmt.Sprintf("rules[%d].%s", i, field), Message: fmt.Sprintf(format, args...)})
-	}
+	f := fieldProblems{prefix: "rules[" + strconv.Itoa(i) + "]."}
 	switch {
 	case r.Point == "":
-		at("point", "is empty")
+		f.add("point", "is empty")
 	case strings.ContainsFunc(r.Point, func(c rune) bool { return c < ' ' || c == 0x7f }):
-		at("point", "%s holds a control character", lex.Excerpt(r.Point, excerptLen))
+		f.add("point", "%s holds a control character", lex.Excerpt(r.Point, excerptLen))
 	}
 	if err := r.Fault.Validate(); err != nil {
 		field, msg, _ := strings.Cut(err.Error(), ": ")
-		at("fault."+field, "%s", msg)
+		f.add("fault."+field, "%s", msg)
 	}
-	if msg := shareProblem(r.Rate); msg != "" {
-		at("rate", "%s", msg)
-	}
-	if r.Times < 0 {
-		at("times", "%d is negative", r.Times)
-	}
-	if r.After < 0 {
-		at("after", "%d is negative", r.After)
-	}
-	if r.Every < 0 {
-		at("every", "%d is negative", r.Every)
-	}
-	if r.TTL < 0 {
-		at("ttl", "%v is negative", r.TTL)
-	}
+	f.share("rate", r.Rate)
+	notNegative(&f, "times", r.Times)
+	notNegative(&f, "after", r.After)
+	notNegative(&f, "every", r.Every)
+	notNegative(&f, "ttl", r.TTL)
 	if y := r.Until.UTC().Year(); !r.Until.IsZero() && (y < 0 || y > 9999) {
-		at("until", "year %d is outside [0,9999]", y)
+		f.add("until", "year %d is outside [0,9999]", y)
 	}
 	switch {
 	case r.Instances < 0 && r.Instances != -1:
-		at("instances", "%v is outside [0,1] and is not -1 (no instance)", r.Instances)
+		f.add("instances", "%v is outside [0,1] and is not -1 (no instance)", r.Instances)
 	case r.Instances != -1:
-		if msg := shareProblem(r.Instances); msg != "" {
-			at("instances", "%s", msg)
-		}
+		f.share("instances", r.Instances)
 	}
 	if _, ok := r.Labels[""]; ok {
-		at("labels", "a label key is empty")
+		f.add("labels", "a label key is empty")
 	}
-	return probs
+	return f.probs
 }
 
 // Equal reports whether p and q hold the same version and rules; times are

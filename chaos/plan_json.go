@@ -66,7 +66,7 @@ func (r Rule) MarshalJSON() ([]byte, error) {
 // means 1, and the fault may also be a string in the text form ("error(timeout)").
 // A missing instances means all instances (Instances 0), and
 // "instances": 0 none (Instances -1). Unknown fields are an error.
-// Duplicate keys and nulls are refused by [ParsePlanJSON] and
+// Duplicate keys and nulls are refused by [ParsePlan] and
 // [Plan.UnmarshalJSON], not here.
 func (r *Rule) UnmarshalJSON(b []byte) error {
 	var j ruleJSON
@@ -109,21 +109,18 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 	return json.Marshal(planJSON{Version: p.Version, Rules: rules})
 }
 
-// UnmarshalJSON decodes what [Plan.MarshalJSON] writes. Unknown fields are
-// an error. Like [ParsePlanJSON] it refuses a document larger than
-// [MaxPlanSize], more than [MaxPlanRules] rules, duplicate keys, keys that
-// differ only in case and null numbers, with a [*PlanError]. It does not
-// validate the rules: [ParsePlanJSON] does.
+// UnmarshalJSON decodes what [Plan.MarshalJSON] writes, for a plan inside
+// another JSON document. Like [ParsePlan] it refuses a document larger than
+// [MaxPlanSize], more than [MaxPlanRules] rules, unknown fields, duplicate
+// keys, keys that differ only in case and null numbers, with a
+// [*PlanError]. A malformed document fails with the decoder's own error. It
+// does not validate the rules: [ParsePlan] and [Engine.Apply] do.
 func (p *Plan) UnmarshalJSON(b []byte) error {
-	if len(b) > MaxPlanSize {
-		return newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
-	}
-	if err := checkPlanJSON(b); err != nil {
+	dec, err := strictDecoder(b)
+	if err != nil {
 		return err
 	}
 	var j planJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
 		return err
 	}
@@ -131,29 +128,14 @@ func (p *Plan) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParsePlanJSON decodes a plan from one JSON document and validates it.
-//
-// It is stricter than encoding/json: it refuses a key given twice
-// ("rules[1].rate: duplicate key"), two keys of a plan, rule or fault that
-// differ only in case (`rules[0]: keys "rate" and "Rate" differ only in
-// case`), and null where a number belongs ("rules[2].times: null is not a
-// number"), listing each with its place. A document larger than
-// [MaxPlanSize] bytes is refused unread, and reading stops at the rule
-// after the [MaxPlanRules]th.
-//
-// A malformed document fails with the decoder's error, wrapped; a plan with
-// problems fails as [Plan.Validate] does, listing every problem. Either
-// error is a [*PlanError] matching [ErrInvalidPlan].
-func ParsePlanJSON(b []byte) (Plan, error) {
-	if len(b) > MaxPlanSize {
-		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
-	}
-	if err := checkPlanJSON(b); err != nil {
+// parsePlanJSON reads a plan in the JSON form described at [ParsePlan],
+// and validates it.
+func parsePlanJSON(b []byte) (Plan, error) {
+	dec, err := strictDecoder(b)
+	if err != nil {
 		return Plan{}, err
 	}
 	var j planJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
 		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{{Message: jsonMessage(err)}})
 	}
@@ -167,20 +149,19 @@ func ParsePlanJSON(b []byte) (Plan, error) {
 	return p, nil
 }
 
-// DecodePlan reads a plan in either form: JSON when the first character
-// that is not a space is '{', the text form of [ParsePlan] otherwise. It is
-// what the plan sources use, so that a file, a variable or a flag may hold
-// either. A document larger than [MaxPlanSize] bytes, spaces included, is
-// refused unread.
-func DecodePlan(b []byte) (Plan, error) {
+// strictDecoder makes the checks of a plan document that encoding/json
+// does not (its size, and those of checkPlanJSON) and returns a decoder
+// for it that refuses unknown fields.
+func strictDecoder(b []byte) (*json.Decoder, error) {
 	if len(b) > MaxPlanSize {
-		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
+		return nil, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(b))})
 	}
-	t := bytes.TrimSpace(b)
-	if len(t) > 0 && t[0] == '{' {
-		return ParsePlanJSON(t)
+	if err := checkPlanJSON(b); err != nil {
+		return nil, err
 	}
-	return ParsePlan(string(t))
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec, nil
 }
 
 // jsonMessage words a decoding error in the plan's terms: one "json: "

@@ -50,9 +50,9 @@ func TestPropPlanJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Marshal: %v", err)
 		}
-		q, err := chaos.ParsePlanJSON(b)
+		q, err := chaos.ParsePlan(string(b))
 		if err != nil {
-			t.Fatalf("ParsePlanJSON(%s) = %v", b, err)
+			t.Fatalf("ParsePlan(%s) = %v", b, err)
 		}
 		if !q.Equal(p) {
 			t.Fatalf("plan → JSON → plan changed the plan\njson: %s\n was: %+v\n now: %+v", b, p, q)

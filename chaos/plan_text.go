@@ -25,51 +25,9 @@ const pointQuote = pointSpecial + "(){}"
 // separators, and brackets, which would unbalance the plan when unpaired.
 const optSpecial = "=;[](){},"
 
-// ParsePlan reads a plan in its one-line text form, a cousin of the
-// failpoint terms Go users know:
-//
-//	payments.charge=10%delay(200ms);db.query=3*error(timeout)
-//
-// The grammar, in EBNF (spaces around tokens are allowed):
-//
-//	plan     = [ rule { ";" rule } [ ";" ] ] .
-//	rule     = point "=" [ percent "%" ] [ count "*" ] fault [ "[" option { "," option } "]" ] .
-//	point    = bare | quoted .
-//	fault    = "delay(" duration [ "," duration ] ")"
-//	         | "error" [ "(" value [ "," status ] ")" ]
-//	         | "panic" [ "(" value ")" ]
-//	         | "hang" [ "(" duration ")" ]
-//	         | "status(" status [ "," value ] ")"
-//	         | "abort" | "badconn" | "corrupt" .
-//	option   = "after=" count | "every=" count | "ttl=" duration
-//	         | "until=" rfc3339 | "sticky=" value | "instances=" percent "%"
-//	         | "label." key "=" value .
-//	value    = bare | quoted .
-//	percent  = decimal number, 0 to 100 .
-//	count    = decimal integer .
-//	duration = Go duration, as in "200ms" or "1m30s" .
-//	quoted   = Go double-quoted string .
-//
-// A rule without a percent fires on every eligible call (rate 1); without
-// a count it has no cap. A hang without a duration is bounded by the
-// engine (see [faults.Fault.HangLimit]). Without an instances option a
-// rule applies on every instance; "instances=0%" applies it on none
-// (Rule.Instances -1). A bare point holds none of = ; [ ] , % " ' or
-// space; quote any other. The plan's version is not part of the text form.
-//
-// ParsePlan reports every malformed rule, each with its place
-// ("rules[1]: …"), as a [*PlanError] matching [ErrInvalidPlan]; it also
-// validates the result as [Plan.Validate] does. An unterminated quote or
-// an unbalanced bracket is reported with its rule, its byte offset in s
-// and the text there; the rules after it cannot be told apart and are not
-// read. A text longer than [MaxPlanSize] bytes is refused unread, and
-// reading stops at the rule after the [MaxPlanRules]th. [Plan.String]
-// writes the form back, and ParsePlan(p.String()) equals p for every
-// valid p.
-func ParsePlan(s string) (Plan, error) {
-	if len(s) > MaxPlanSize {
-		return Plan{}, newPlanError(ErrInvalidPlan, []Problem{tooLarge(len(s))})
-	}
+// parsePlanText reads a plan in the text form described at [ParsePlan],
+// and validates it. s is at most MaxPlanSize bytes.
+func parsePlanText(s string) (Plan, error) {
 	var p Plan
 	var probs problemList
 	for i, start := 0, 0; start <= len(s); i++ {
@@ -123,58 +81,18 @@ func ParsePlan(s string) (Plan, error) {
 // where the problem is.
 const nearLen = 24
 
-// MustParsePlan is like [ParsePlan] but panics if s does not parse. It is
-// for plans written in code and tests.
-func MustParsePlan(s string) Plan {
-	p, err := ParsePlan(s)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
+// parseRule reads one rule of the text form:
+// point=[percent%][count*]fault[[options]].
 func parseRule(s string) (Rule, error) {
-	r := Rule{Rate: 1}
-	// The point, bare or quoted, up to '='.
-	var rest string
-	if strings.HasPrefix(s, `"`) {
-		q, err := strconv.QuotedPrefix(s)
-		if err != nil {
-			return r, errors.New("unterminated quoted point")
-		}
-		r.Point, _ = strconv.Unquote(q)
-		rest = strings.TrimSpace(s[len(q):])
-		if !strings.HasPrefix(rest, "=") {
-			return r, fmt.Errorf("want = after the point %s", lex.Excerpt(r.Point, excerptLen))
-		}
-		rest = rest[1:]
-	} else {
-		point, after, ok := strings.Cut(s, "=")
-		if !ok {
-			return r, fmt.Errorf("%s has no =, as in point=error", lex.Excerpt(s, excerptLen))
-		}
-		r.Point, rest = strings.TrimSpace(point), after
-		if strings.ContainsAny(r.Point, pointSpecial) {
-			return r, fmt.Errorf("point %s must be quoted", lex.Excerpt(r.Point, excerptLen))
-		}
+	var r Rule
+	point, rest, err := cutPoint(s)
+	if err != nil {
+		return r, err
 	}
-	rest = strings.TrimSpace(rest)
-	// Optional percent and count.
-	if i := strings.IndexByte(rest, '%'); i >= 0 && isNumber(rest[:i]) {
-		rate, err := parsePercent(rest[:i])
-		if err != nil {
-			return r, err
-		}
-		r.Rate, rest = rate, strings.TrimSpace(rest[i+1:])
+	r.Point = point
+	if r.Rate, r.Times, rest, err = cutRateTimes(rest); err != nil {
+		return r, err
 	}
-	if i := strings.IndexByte(rest, '*'); i >= 0 && isDigits(strings.TrimSpace(rest[:i])) {
-		n, err := strconv.Atoi(strings.TrimSpace(rest[:i]))
-		if err != nil {
-			return r, fmt.Errorf("count %s is too large", lex.Excerpt(rest[:i], excerptLen))
-		}
-		r.Times, rest = n, strings.TrimSpace(rest[i+1:])
-	}
-	// The fault, then the options in brackets.
 	faultText, opts, err := cutOptions(rest)
 	if err != nil {
 		return r, err
@@ -182,17 +100,69 @@ func parseRule(s string) (Rule, error) {
 	if r.Fault, err = faults.ParseFault(faultText); err != nil {
 		return r, err
 	}
+	return r, parseOptions(&r, opts)
+}
+
+// cutPoint reads a rule's point, bare or quoted, and the '=' after it, and
+// returns the point and the text after the '='.
+func cutPoint(s string) (point, rest string, err error) {
+	if strings.HasPrefix(s, `"`) {
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			return "", "", errors.New("unterminated quoted point")
+		}
+		point, _ = strconv.Unquote(q)
+		rest = strings.TrimSpace(s[len(q):])
+		if !strings.HasPrefix(rest, "=") {
+			return "", "", fmt.Errorf("want = after the point %s", lex.Excerpt(point, excerptLen))
+		}
+		return point, strings.TrimSpace(rest[1:]), nil
+	}
+	point, rest, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", "", fmt.Errorf("%s has no =, as in point=error", lex.Excerpt(s, excerptLen))
+	}
+	point = strings.TrimSpace(point)
+	if strings.ContainsAny(point, pointSpecial) {
+		return "", "", fmt.Errorf("point %s must be quoted", lex.Excerpt(point, excerptLen))
+	}
+	return point, strings.TrimSpace(rest), nil
+}
+
+// cutRateTimes reads the percent and the count that may come before a
+// rule's fault, as in "10%3*error", and returns the rate (1 without a
+// percent), the count (0 without one) and the text after them.
+func cutRateTimes(s string) (rate float64, times int, rest string, err error) {
+	rate, rest = 1, s
+	if i := strings.IndexByte(rest, '%'); i >= 0 && isNumber(rest[:i]) {
+		if rate, err = parsePercent(rest[:i]); err != nil {
+			return 0, 0, "", err
+		}
+		rest = strings.TrimSpace(rest[i+1:])
+	}
+	if i := strings.IndexByte(rest, '*'); i >= 0 && isDigits(strings.TrimSpace(rest[:i])) {
+		if times, err = strconv.Atoi(strings.TrimSpace(rest[:i])); err != nil {
+			return 0, 0, "", fmt.Errorf("count %s is too large", lex.Excerpt(rest[:i], excerptLen))
+		}
+		rest = strings.TrimSpace(rest[i+1:])
+	}
+	return rate, times, rest, nil
+}
+
+// parseOptions reads opts, the text between a rule's brackets, into r. Its
+// error names the first maxOptionErrors bad options and counts the rest.
+func parseOptions(r *Rule, opts string) error {
 	if opts == "" {
-		return r, nil
+		return nil
 	}
 	items, err := lex.Split(opts, ',')
 	if err != nil {
-		return r, fmt.Errorf("options: %v", err)
+		return fmt.Errorf("options: %v", err)
 	}
 	var msgs []string
 	bad := 0
 	for _, item := range items {
-		if err := parseOption(&r, strings.TrimSpace(item)); err != nil {
+		if err := parseOption(r, strings.TrimSpace(item)); err != nil {
 			if bad++; bad <= maxOptionErrors {
 				msgs = append(msgs, err.Error())
 			}
@@ -200,11 +170,11 @@ func parseRule(s string) (Rule, error) {
 	}
 	switch {
 	case bad == 0:
-		return r, nil
+		return nil
 	case bad > maxOptionErrors:
 		msgs = append(msgs, fmt.Sprintf("and %d more", bad-maxOptionErrors))
 	}
-	return r, errors.New(strings.Join(msgs, ", "))
+	return errors.New(strings.Join(msgs, ", "))
 }
 
 // maxOptionErrors is the most bad options the problem of one rule names.
@@ -225,6 +195,7 @@ func cutOptions(s string) (fault, opts string, err error) {
 	return strings.TrimSpace(fault), opts[:len(opts)-1], nil
 }
 
+// parseOption reads one option of a rule, "key=value", into r.
 func parseOption(r *Rule, s string) error {
 	key, val, ok, err := lex.Cut(s, '=')
 	key = strings.TrimSpace(key)
@@ -295,6 +266,7 @@ func parseOption(r *Rule, s string) error {
 	return nil
 }
 
+// isDigits reports whether s is one or more decimal digits.
 func isDigits(s string) bool {
 	if s == "" {
 		return false

@@ -186,48 +186,43 @@ func TestInjectKinds(t *testing.T) {
 		_ = e.Point("p").Inject(context.Background())
 		t.Error("Inject of a panic fault returned")
 	})
-	t.Run("latency", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			e := engineWith(t, "p=delay(3s)")
-			start := time.Now()
-			if err := e.Point("p").Inject(context.Background()); err != nil {
-				t.Errorf("Inject = %v", err)
-			}
-			if got := time.Since(start); got != 3*time.Second {
-				t.Errorf("Inject took %v, want exactly 3s", got)
-			}
+	// A latency fault holds the call for its delay, or until the call's
+	// context ends.
+	latency := []struct {
+		name    string
+		plan    string
+		timeout time.Duration // the context's; 0 means none
+		wantErr error
+		want    time.Duration // how long Inject takes; 0 means the delay Decide gives the same call on a twin engine
+	}{
+		{"latency", "p=delay(3s)", 0, nil, 3 * time.Second},
+		{"latency jitter", "p=delay(1s,1s)", 0, nil, 0},
+		{"latency canceled", "p=delay(1h)", 2 * time.Second, context.DeadlineExceeded, 2 * time.Second},
+	}
+	for _, tt := range latency {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				want := tt.want
+				if want == 0 {
+					want = engineWith(t, tt.plan).Point("p").Decide(context.Background()).Delay()
+				}
+				ctx := context.Background()
+				if tt.timeout > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+					defer cancel()
+				}
+				p := engineWith(t, tt.plan).Point("p")
+				start := time.Now()
+				if err := p.Inject(ctx); err != tt.wantErr {
+					t.Errorf("Inject = %v, want %v", err, tt.wantErr)
+				}
+				if got := time.Since(start); got != want {
+					t.Errorf("Inject took %v, want %v", got, want)
+				}
+			})
 		})
-	})
-	t.Run("latency jitter", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			e := engineWith(t, "p=delay(1s,1s)")
-			p := e.Point("p")
-			// The Decide of call 1 and the Inject of call 1 on a twin engine
-			// agree on the delay.
-			want := engineWith(t, "p=delay(1s,1s)").Point("p").Decide(context.Background()).Delay()
-			start := time.Now()
-			if err := p.Inject(context.Background()); err != nil {
-				t.Errorf("Inject = %v", err)
-			}
-			if got := time.Since(start); got != want {
-				t.Errorf("Inject took %v, want the decided %v", got, want)
-			}
-		})
-	})
-	t.Run("latency canceled", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			e := engineWith(t, "p=delay(1h)")
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			start := time.Now()
-			if err := e.Point("p").Inject(ctx); err != context.DeadlineExceeded {
-				t.Errorf("Inject = %v, want context.DeadlineExceeded", err)
-			}
-			if got := time.Since(start); got != 2*time.Second {
-				t.Errorf("Inject returned after %v, want 2s", got)
-			}
-		})
-	})
+	}
 	t.Run("hang", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			e := engineWith(t, "p=hang")

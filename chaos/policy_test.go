@@ -123,9 +123,7 @@ func TestInvalidPolicy(t *testing.T) {
 		Windows: []chaos.TimeWindow{{Days: []time.Weekday{9}, Start: "25:00", End: "x", Location: "Mars/Olympus"}},
 	}))
 	err := e.Apply(chaos.MustParsePlan("a=error"))
-	if !errors.Is(err, chaos.ErrRefused) {
-		t.Fatalf("Apply = %v, want ErrRefused", err)
-	}
+	planError(t, err, chaos.ErrRefused)
 	want := []string{
 		"policy.max_rate: 2 is outside [0,1]",
 		"policy.max_latency: -1ns is negative",

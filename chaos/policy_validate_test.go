@@ -1,7 +1,7 @@
 package chaos_test
 
 import (
-	"errors"
+	"slices"
 	"testing"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -15,21 +15,13 @@ func TestPolicyValidate(t *testing.T) {
 		t.Errorf("zero Policy: %v", err)
 	}
 	err := chaos.Policy{MaxRate: 2, MaxRules: -1, Windows: []chaos.TimeWindow{{Start: "9am"}}}.Validate()
-	var pe *chaos.PlanError
-	if !errors.As(err, &pe) || !errors.Is(err, chaos.ErrRefused) {
-		t.Fatalf("err = %v, want a *PlanError matching ErrRefused", err)
-	}
+	planError(t, err, chaos.ErrRefused)
 	want := []string{
 		"policy.max_rate: 2 is outside [0,1]",
 		"policy.max_rules: -1 is negative",
 		`policy.windows[0].start: "9am" is not a time of day (HH:MM)`,
 	}
-	if len(pe.Problems) != len(want) {
-		t.Fatalf("problems %v, want %v", pe.Problems, want)
-	}
-	for i, w := range want {
-		if got := pe.Problems[i].String(); got != w {
-			t.Errorf("problem %d = %q, want %q", i, got, w)
-		}
+	if got := problemStrings(t, err); !slices.Equal(got, want) {
+		t.Errorf("problems\n got %q\nwant %q", got, want)
 	}
 }

@@ -225,20 +225,20 @@ func TestInjectedError(t *testing.T) {
 	}
 }
 
-func TestApply(t *testing.T) {
+func TestInject(t *testing.T) {
 	ctx := context.Background()
 	for _, f := range []faults.Fault{faults.Error("x"), faults.HTTPStatus(503, ""), faults.Abort(), faults.BadConn(), faults.Corrupt()} {
 		t.Run(f.String(), func(t *testing.T) {
 			err := f.Inject(ctx, "p", 0)
 			var ie *faults.InjectedError
 			if !errors.As(err, &ie) || ie.Point != "p" || ie.Fault != f {
-				t.Errorf("Apply = %v, want the *InjectedError of %v at p", err, f)
+				t.Errorf("Inject = %v, want the *InjectedError of %v at p", err, f)
 			}
 		})
 	}
 	t.Run("none", func(t *testing.T) {
 		if err := (faults.Fault{}).Inject(ctx, "p", 0); err != nil {
-			t.Errorf("Apply of no fault = %v", err)
+			t.Errorf("Inject of no fault = %v", err)
 		}
 	})
 	t.Run("panic", func(t *testing.T) {
@@ -253,26 +253,31 @@ func TestApply(t *testing.T) {
 			}
 		}()
 		_ = faults.Panic("oops").Inject(ctx, "p", 0)
-		t.Error("Apply of a panic fault returned")
+		t.Error("Inject of a panic fault returned")
 	})
 }
 
-func TestApplyLatency(t *testing.T) {
+// TestInjectLatency: a latency or hang fault holds the call for exactly its
+// time, or until the context ends, whichever is first.
+func TestInjectLatency(t *testing.T) {
 	tests := []struct {
-		name    string
-		fault   faults.Fault
-		r       uint64
-		timeout time.Duration // 0: none
-		want    time.Duration // fake time Apply takes
-		wantErr error
+		name     string
+		fault    faults.Fault
+		r        uint64
+		timeout  time.Duration // the context's deadline; 0: none
+		cancelAt time.Duration // when the context is canceled; 0: never
+		want     time.Duration // fake time Inject takes
+		wantErr  error
 	}{
-		{"delay", faults.Latency(3 * time.Second), 0, 0, 3 * time.Second, nil},
-		{"jitter", faults.LatencyJitter(time.Second, 500*time.Millisecond), 123456789, 0, time.Second + 123456789%(500*time.Millisecond+1), nil},
-		{"deadline first", faults.Latency(time.Minute), 0, 2 * time.Second, 2 * time.Second, context.DeadlineExceeded},
-		{"deadline after", faults.Latency(time.Second), 0, time.Minute, time.Second, nil},
-		{"hang until deadline", faults.Hang(), 0, 5 * time.Second, 5 * time.Second, context.DeadlineExceeded},
-		{"hang without deadline ends at the default limit", faults.Hang(), 0, 0, faults.DefaultHangLimit, faults.ErrInjected},
-		{"hang ends at its own bound", faults.HangFor(7 * time.Second), 0, time.Minute, 7 * time.Second, faults.ErrInjected},
+		{"delay", faults.Latency(3 * time.Second), 0, 0, 0, 3 * time.Second, nil},
+		{"jitter", faults.LatencyJitter(time.Second, 500*time.Millisecond), 123456789, 0, 0, time.Second + 123456789%(500*time.Millisecond+1), nil},
+		{"deadline first", faults.Latency(time.Minute), 0, 2 * time.Second, 0, 2 * time.Second, context.DeadlineExceeded},
+		{"deadline after", faults.Latency(time.Second), 0, time.Minute, 0, time.Second, nil},
+		{"delay canceled", faults.Latency(time.Hour), 0, 0, 1500 * time.Millisecond, 1500 * time.Millisecond, context.Canceled},
+		{"hang until deadline", faults.Hang(), 0, 5 * time.Second, 0, 5 * time.Second, context.DeadlineExceeded},
+		{"hang canceled", faults.Hang(), 0, 0, 1500 * time.Millisecond, 1500 * time.Millisecond, context.Canceled},
+		{"hang without deadline ends at the default limit", faults.Hang(), 0, 0, 0, faults.DefaultHangLimit, faults.ErrInjected},
+		{"hang ends at its own bound", faults.HangFor(7 * time.Second), 0, time.Minute, 0, 7 * time.Second, faults.ErrInjected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,34 +288,18 @@ func TestApplyLatency(t *testing.T) {
 					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 					defer cancel()
 				}
+				if tt.cancelAt > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithCancel(ctx)
+					defer time.AfterFunc(tt.cancelAt, cancel).Stop()
+				}
 				start := time.Now()
 				err := tt.fault.Inject(ctx, "p", tt.r)
 				if got := time.Since(start); got != tt.want {
-					t.Errorf("Apply took %v, want exactly %v", got, tt.want)
+					t.Errorf("Inject took %v, want exactly %v", got, tt.want)
 				}
 				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
-					t.Errorf("Apply = %v, want %v", err, tt.wantErr)
-				}
-			})
-		})
-	}
-}
-
-func TestApplyCanceled(t *testing.T) {
-	for _, f := range []faults.Fault{faults.Latency(time.Hour), faults.Hang()} {
-		t.Run(f.String(), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx, cancel := context.WithCancel(context.Background())
-				go func() {
-					time.Sleep(1500 * time.Millisecond)
-					cancel()
-				}()
-				start := time.Now()
-				if err := f.Inject(ctx, "p", 0); err != context.Canceled {
-					t.Errorf("Apply = %v, want context.Canceled", err)
-				}
-				if got := time.Since(start); got != 1500*time.Millisecond {
-					t.Errorf("Apply returned after %v, want 1.5s", got)
+					t.Errorf("Inject = %v, want %v", err, tt.wantErr)
 				}
 			})
 		})

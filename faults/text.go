@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -95,89 +96,17 @@ const excerptLen = 64
 func ParseFault(s string) (Fault, error) {
 	s = strings.TrimSpace(s)
 	q := lex.Excerpt(s, excerptLen)
-	name, rest, hasArgs := strings.Cut(s, "(")
-	name = strings.TrimSpace(name)
-	var args []string
-	if hasArgs {
-		if !strings.HasSuffix(rest, ")") {
-			return Fault{}, fmt.Errorf("fault %s: missing )", q)
-		}
-		parts, err := lex.Split(rest[:len(rest)-1], ',')
-		if err != nil {
-			return Fault{}, fmt.Errorf("fault %s: %v", q, err)
-		}
-		for _, p := range parts {
-			v, err := lex.Value(p)
-			if err != nil {
-				return Fault{}, fmt.Errorf("fault %s: %v", q, err)
-			}
-			args = append(args, v)
-		}
+	name, args, hasArgs, err := splitCall(s)
+	if err != nil {
+		return Fault{}, fmt.Errorf("fault %s: %v", q, err)
 	}
 	kind, err := ParseKind(name)
 	if err != nil {
 		return Fault{}, fmt.Errorf("fault %s: unknown fault %s (want delay, error, panic, hang, status, abort, badconn or corrupt)", q, lex.Excerpt(name, excerptLen))
 	}
 	f := Fault{Kind: kind}
-	tooMany := func(n int) error {
-		switch {
-		case len(args) <= n:
-		case n == 1:
-			return fmt.Errorf("fault %s: %s takes at most one argument", q, name)
-		default:
-			return fmt.Errorf("fault %s: %s takes at most %d arguments", q, name, n)
-		}
-		return nil
-	}
-	switch kind {
-	case KindLatency:
-		if len(args) == 0 {
-			return Fault{}, fmt.Errorf("fault %s: delay needs a duration, as in delay(200ms)", q)
-		}
-		if err = tooMany(2); err == nil {
-			f.Delay, err = parseDuration(q, args[0])
-		}
-		if err == nil && len(args) == 2 {
-			f.Jitter, err = parseDuration(q, args[1])
-		}
-	case KindHang:
-		switch {
-		case !hasArgs:
-		case len(args) == 1 && strings.TrimSpace(args[0]) == "":
-			err = fmt.Errorf("fault %s: hang takes a duration, as in hang(30s), or no parentheses", q)
-		default:
-			if err = tooMany(1); err == nil {
-				f.Delay, err = parseDuration(q, args[0])
-			}
-		}
-	case KindError:
-		if err = tooMany(2); err == nil && len(args) > 0 {
-			f.Message = args[0]
-			if len(args) == 2 {
-				f.Code, err = parseCode(q, args[1])
-			}
-		}
-	case KindPanic:
-		if err = tooMany(1); err == nil && len(args) == 1 {
-			f.Message = args[0]
-		}
-	case KindStatus:
-		if len(args) == 0 {
-			return Fault{}, fmt.Errorf("fault %s: status needs a code, as in status(503)", q)
-		}
-		if err = tooMany(2); err == nil {
-			f.Code, err = parseCode(q, args[0])
-		}
-		if err == nil && len(args) == 2 {
-			f.Body = args[1]
-		}
-	default:
-		if hasArgs {
-			err = fmt.Errorf("fault %s: %s takes no arguments", q, name)
-		}
-	}
-	if err != nil {
-		return Fault{}, err
+	if err := kindArgs[kind].bind(&f, name, args, hasArgs); err != nil {
+		return Fault{}, fmt.Errorf("fault %s: %v", q, err)
 	}
 	if err := f.Validate(); err != nil {
 		return Fault{}, fmt.Errorf("fault %s: %v", q, err)
@@ -185,20 +114,102 @@ func ParseFault(s string) (Fault, error) {
 	return f, nil
 }
 
-// parseDuration reads arg, an argument of the fault quoted as q.
-func parseDuration(q, arg string) (time.Duration, error) {
+// splitCall splits a fault's text, "name" or "name(arg,…)", into the name
+// and the arguments, unquoted. hasArgs reports whether there are
+// parentheses: "name()" has one empty argument.
+func splitCall(s string) (name string, args []string, hasArgs bool, err error) {
+	name, rest, hasArgs := strings.Cut(s, "(")
+	name = strings.TrimSpace(name)
+	if !hasArgs {
+		return name, nil, false, nil
+	}
+	if !strings.HasSuffix(rest, ")") {
+		return "", nil, true, errors.New("missing )")
+	}
+	parts, err := lex.Split(rest[:len(rest)-1], ',')
+	if err != nil {
+		return "", nil, true, err
+	}
+	for _, p := range parts {
+		v, err := lex.Value(p)
+		if err != nil {
+			return "", nil, true, err
+		}
+		args = append(args, v)
+	}
+	return name, args, true, nil
+}
+
+// argSetter stores one argument of a fault's text in f.
+type argSetter func(f *Fault, arg string) error
+
+// faultArgs says which arguments a kind of fault takes in the text form.
+// The zero faultArgs takes none.
+type faultArgs struct {
+	// set stores the arguments in turn: the kind takes at most len(set).
+	set []argSetter
+	// need, if not empty, says that the first argument is required, as in
+	// "delay needs a duration, as in delay(200ms)".
+	need string
+	// noEmpty, if not empty, refuses "name()", one empty argument.
+	noEmpty string
+}
+
+// kindArgs lists the arguments of every kind that takes any.
+var kindArgs = map[Kind]faultArgs{
+	KindLatency: {set: []argSetter{setDelay, setJitter}, need: "delay needs a duration, as in delay(200ms)"},
+	KindHang:    {set: []argSetter{setDelay}, noEmpty: "hang takes a duration, as in hang(30s), or no parentheses"},
+	KindError:   {set: []argSetter{setMessage, setCode}},
+	KindPanic:   {set: []argSetter{setMessage}},
+	KindStatus:  {set: []argSetter{setCode, setBody}, need: "status needs a code, as in status(503)"},
+}
+
+// bind stores args, the arguments of the fault written name, in f.
+func (a faultArgs) bind(f *Fault, name string, args []string, hasArgs bool) error {
+	switch n := len(a.set); {
+	case len(args) == 0 && a.need != "":
+		return errors.New(a.need)
+	case hasArgs && n == 0:
+		return fmt.Errorf("%s takes no arguments", name)
+	case len(args) == 1 && strings.TrimSpace(args[0]) == "" && a.noEmpty != "":
+		return errors.New(a.noEmpty)
+	case len(args) > n && n == 1:
+		return fmt.Errorf("%s takes at most one argument", name)
+	case len(args) > n:
+		return fmt.Errorf("%s takes at most %d arguments", name, n)
+	}
+	for i, arg := range args {
+		if err := a.set[i](f, arg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setMessage(f *Fault, arg string) error { f.Message = arg; return nil }
+
+func setBody(f *Fault, arg string) error { f.Body = arg; return nil }
+
+func setDelay(f *Fault, arg string) (err error) { f.Delay, err = parseDuration(arg); return err }
+
+func setJitter(f *Fault, arg string) (err error) { f.Jitter, err = parseDuration(arg); return err }
+
+func setCode(f *Fault, arg string) (err error) { f.Code, err = parseCode(arg); return err }
+
+// parseDuration reads arg, an argument of a fault.
+func parseDuration(arg string) (time.Duration, error) {
 	d, err := time.ParseDuration(arg)
 	if err != nil {
-		return 0, fmt.Errorf("fault %s: %s is not a duration", q, lex.Excerpt(arg, excerptLen))
+		return 0, fmt.Errorf("%s is not a duration", lex.Excerpt(arg, excerptLen))
 	}
 	return d, nil
 }
 
-// parseCode reads arg, an argument of the fault quoted as q.
-func parseCode(q, arg string) (int, error) {
+// parseCode reads arg, an argument of a fault.
+func parseCode(arg string) (int, error) {
 	c, err := strconv.Atoi(arg)
 	if err != nil {
-		return 0, fmt.Errorf("fault %s: %s is not a status code", q, lex.Excerpt(arg, excerptLen))
+		return 0, fmt.Errorf("%s is not a status code", lex.Excerpt(arg, excerptLen))
 	}
 	return c, nil
 }

@@ -17,6 +17,10 @@
 //     [SampleWindow.Record] or [SampleWindow.Observe]. [SampleWindow.SuccessRatioAtLeast] and
 //     [SampleWindow.LatencyAtMost] turn a window into a probe.
 //
+// Every numeric option follows one rule: zero means the default, and a
+// negative value turns the setting off ([WithTimeout], [WithMaxLatency],
+// [WithMaxAge]).
+//
 // All durations come from the time package, so under testing/synctest the
 // Results are the same on every run.
 //

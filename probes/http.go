@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // drainLimit is how much of a response body a check reads before closing
@@ -26,7 +25,7 @@ const drainLimit = 64 << 10
 // that point. A url that does not parse gives a probe whose checks fail.
 // The probe is safe for concurrent use.
 func HTTP(name, url string, opts ...HTTPOption) Probe {
-	cfg := httpConfig{checkConfig: checkConfig{timeout: DefaultTimeout}}
+	cfg := httpConfig{checkConfig: defaultCheck}
 	for _, o := range opts {
 		if o != nil {
 			o.applyHTTP(&cfg)
@@ -38,63 +37,40 @@ func HTTP(name, url string, opts ...HTTPOption) Probe {
 	if cfg.method == "" {
 		cfg.method = http.MethodGet
 	}
-	return &httpProbe{name: name, url: url, cfg: cfg, want: wantHTTP(cfg)}
+	p := &httpProbe{name: name, cfg: cfg, want: wantHTTP(cfg)}
+	p.req, p.broken = http.NewRequest(cfg.method, url, nil)
+	if p.broken != nil {
+		p.broken = fmt.Errorf("probes: build request: %w", p.broken)
+	} else if cfg.header != nil {
+		p.req.Header = cfg.header
+	}
+	return p
 }
 
 type httpProbe struct {
-	name string
-	url  string
-	cfg  httpConfig
-	want string // "2xx", "200 or 204", ...
+	name   string
+	cfg    httpConfig
+	req    *http.Request // cloned for each check
+	broken error         // why req could not be built
+	want   string        // "2xx", "200 or 204", ...
 }
-
-var _ Probe = (*httpProbe)(nil)
 
 func (p *httpProbe) Name() string { return p.name }
 
 func (p *httpProbe) Check(ctx context.Context) Result {
-	if err := ctxErr(ctx); err != nil {
-		return notChecked(p.name, err)
-	}
-	ctx, cancel := withTimeout(ctx, p.cfg.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, p.cfg.method, p.url, nil)
-	if err != nil {
-		return notChecked(p.name, fmt.Errorf("probes: build request: %w", err))
-	}
-	if p.cfg.header != nil {
-		req.Header = p.cfg.header.Clone()
-	}
-
-	start := time.Now()
-	resp, err := p.cfg.client.Do(req)
-	if err != nil {
-		d := time.Since(start)
-		return Result{
-			Probe:    p.name,
-			Observed: "no response after " + fmtDuration(d) + p.wantSuffix(),
-			Err:      fmt.Sprintf("probes: send request: %v", err),
-			Duration: d,
+	return p.cfg.check(ctx, p.name, p.broken, p.wantSuffix(), func(ctx context.Context) (string, error) {
+		resp, err := p.cfg.client.Do(p.req.Clone(ctx))
+		if err != nil {
+			return "no response after", fmt.Errorf("probes: send request: %w", err)
 		}
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
-	_ = resp.Body.Close()
-	d := time.Since(start)
-
-	r := Result{
-		Probe:    p.name,
-		Observed: "status " + strconv.Itoa(resp.StatusCode) + " in " + fmtDuration(d) + p.wantSuffix(),
-		Duration: d,
-	}
-	switch {
-	case !p.statusOK(resp.StatusCode):
-		r.Err = fmt.Sprintf("probes: status %d, want %s", resp.StatusCode, p.want)
-	case p.cfg.maxLatency > 0 && d > p.cfg.maxLatency:
-		r.Err = fmt.Sprintf("probes: took %s, want within %s", fmtDuration(d), p.cfg.maxLatency)
-	default:
-		r.OK = true
-	}
-	return r
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		_ = resp.Body.Close()
+		observed := "status " + strconv.Itoa(resp.StatusCode) + " in"
+		if !p.statusOK(resp.StatusCode) {
+			return observed, fmt.Errorf("probes: status %d, want %s", resp.StatusCode, p.want)
+		}
+		return observed, nil
+	})
 }
 
 func (p *httpProbe) statusOK(code int) bool {
@@ -126,12 +102,4 @@ func wantHTTP(cfg httpConfig) string {
 		return codes[0]
 	}
 	return strings.Join(codes[:len(codes)-1], ", ") + " or " + codes[len(codes)-1]
-}
-
-// withTimeout bounds ctx by d when d > 0.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if d <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, d)
 }

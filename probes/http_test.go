@@ -89,16 +89,8 @@ func TestHTTPServer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := tt.ctx
-			if ctx == nil {
-				ctx = t.Context()
-			}
-			got := probes.HTTP("api", tt.url, tt.opts...).Check(ctx)
-			if got.Probe != "api" || got.OK != tt.wantOK ||
-				!strings.HasPrefix(got.Observed, tt.wantPrefix) || !strings.HasSuffix(got.Observed, tt.wantSuffix) ||
-				!strings.HasPrefix(got.Err, tt.wantErr) || (tt.wantErr == "") != (got.Err == "") {
-				t.Errorf("Check() = %+v\nwant OK %v, Observed %q...%q, Err %q...", got, tt.wantOK, tt.wantPrefix, tt.wantSuffix, tt.wantErr)
-			}
+			got := probes.HTTP("api", tt.url, tt.opts...).Check(ctxOr(t, tt.ctx))
+			checkLoose(t, got, "api", tt.wantOK, tt.wantPrefix, tt.wantSuffix, tt.wantErr)
 		})
 	}
 }
@@ -183,9 +175,24 @@ func TestHTTPFakeTime(t *testing.T) {
 			},
 		},
 		{
-			name: "no timeout",
+			name: "zero timeout is the default",
 			path: "/slow/1m",
 			opts: []probes.HTTPOption{probes.WithTimeout(0)},
+			want: probes.Result{
+				Probe: "api", Observed: "no response after 5s (want 2xx)",
+				Err: `probes: send request: Get "http://svc/slow/1m": context deadline exceeded`, Duration: 5 * time.Second,
+			},
+		},
+		{
+			name: "negative timeout is none",
+			path: "/slow/1m",
+			opts: []probes.HTTPOption{probes.WithTimeout(-1)},
+			want: probes.Result{Probe: "api", OK: true, Observed: "status 200 in 1m0s (want 2xx)", Duration: time.Minute},
+		},
+		{
+			name: "negative max latency is none",
+			path: "/slow/1m",
+			opts: []probes.HTTPOption{probes.WithTimeout(-1), probes.WithMaxLatency(-1)},
 			want: probes.Result{Probe: "api", OK: true, Observed: "status 200 in 1m0s (want 2xx)", Duration: time.Minute},
 		},
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// DefaultTimeout bounds each HTTP and SQL check unless [WithTimeout] says
-// otherwise.
+// DefaultTimeout bounds each HTTP and SQL check unless [WithTimeout] sets
+// another bound.
 const DefaultTimeout = 5 * time.Second
 
 // HTTPOption configures a probe made by [HTTP]. Only this package makes
@@ -32,9 +32,13 @@ type CheckOption interface {
 
 // checkConfig holds the settings shared by active probes.
 type checkConfig struct {
-	maxLatency time.Duration // 0: no limit
-	timeout    time.Duration // 0: none beyond the caller's ctx
+	maxLatency time.Duration // <= 0: no limit
+	timeout    time.Duration // <= 0: none beyond the caller's ctx
 }
+
+// defaultCheck is the checkConfig of an HTTP or SQL probe made without
+// options.
+var defaultCheck = checkConfig{timeout: DefaultTimeout}
 
 type checkOption func(*checkConfig)
 
@@ -43,17 +47,21 @@ func (f checkOption) applySQL(c *sqlConfig)   { f(&c.checkConfig) }
 
 // WithMaxLatency fails a check that takes longer than d, even when the call
 // itself succeeded. The check still runs to completion (up to the timeout),
-// so the Result reports the real latency. By default, and when d <= 0, there
-// is no latency limit.
+// so the Result reports the real latency. The default, and what 0 means,
+// is no latency limit; d < 0 turns the limit off too.
 func WithMaxLatency(d time.Duration) CheckOption {
 	return checkOption(func(c *checkConfig) { c.maxLatency = max(d, 0) })
 }
 
 // WithTimeout bounds each check to d: the call is cancelled after d and the
-// check fails. The default is [DefaultTimeout]; d <= 0 removes the bound, so
-// only the ctx given to Check stops the call.
+// check fails. The default, and what 0 means, is [DefaultTimeout]; d < 0
+// turns the bound off, so only the ctx given to Check stops the call.
 func WithTimeout(d time.Duration) CheckOption {
-	return checkOption(func(c *checkConfig) { c.timeout = max(d, 0) })
+	return checkOption(func(c *checkConfig) {
+		if d != 0 {
+			c.timeout = max(d, -1)
+		}
+	})
 }
 
 type httpConfig struct {

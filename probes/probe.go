@@ -47,36 +47,71 @@ type Probe interface {
 // experiment that runs it. A nil fn gives a probe whose checks always fail.
 // The probe is safe for concurrent use if fn is.
 func Func(name string, fn func(ctx context.Context) error) Probe {
-	return &funcProbe{name: name, fn: fn}
+	p := &funcProbe{name: name, fn: fn}
+	if fn == nil {
+		p.broken = errNilFunc
+	}
+	return p
 }
 
 type funcProbe struct {
-	name string
-	fn   func(ctx context.Context) error
+	name   string
+	fn     func(ctx context.Context) error
+	broken error // errNilFunc for a nil fn
 }
-
-var _ Probe = (*funcProbe)(nil)
 
 func (p *funcProbe) Name() string { return p.name }
 
 func (p *funcProbe) Check(ctx context.Context) Result {
-	if p.fn == nil {
-		return notChecked(p.name, errNilFunc)
+	return checkConfig{}.check(ctx, p.name, p.broken, "", func(ctx context.Context) (string, error) {
+		if err := callSafely(ctx, p.fn); err != nil {
+			return "failed in", err
+		}
+		return "ok in", nil
+	})
+}
+
+// check is the frame every active probe's Check shares. When broken is
+// not nil (the probe was made with a nil dependency or a bad argument) or
+// ctx is already done, it returns a Result that says the check could not
+// start. Otherwise it calls call with ctx bounded by the timeout, and
+// times it. call returns the Observed text up to the duration ("status 200
+// in", "no response after") and why the check failed; check adds the
+// duration and want, the tolerance ("" or " (want 2xx)"), and fails a call
+// that succeeded but took longer than the max latency.
+func (c checkConfig) check(ctx context.Context, name string, broken error, want string,
+	call func(ctx context.Context) (observed string, err error)) Result {
+	if err := cannotCheck(ctx, broken); err != nil {
+		return notChecked(name, err)
 	}
-	if err := ctxErr(ctx); err != nil {
-		return notChecked(p.name, err)
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 	}
 	start := time.Now()
-	err := callSafely(ctx, p.fn)
+	observed, err := call(ctx)
 	d := time.Since(start)
-	r := Result{Probe: p.name, OK: err == nil, Duration: d}
-	if err != nil {
-		r.Observed = "failed in " + fmtDuration(d)
-		r.Err = err.Error()
-		return r
+	if err == nil && c.maxLatency > 0 && d > c.maxLatency {
+		err = fmt.Errorf("probes: took %s, want within %s", fmtDuration(d), c.maxLatency)
 	}
-	r.Observed = "ok in " + fmtDuration(d)
+	r := Result{Probe: name, OK: err == nil, Observed: observed + " " + fmtDuration(d) + want, Duration: d}
+	if err != nil {
+		r.Err = err.Error()
+	}
 	return r
+}
+
+// cannotCheck returns why a check cannot start: broken, or the cause of
+// ctx being done; nil when it can.
+func cannotCheck(ctx context.Context, broken error) error {
+	if broken != nil {
+		return broken
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 // callSafely calls fn and turns a panic into an error.
@@ -87,14 +122,6 @@ func callSafely(ctx context.Context, fn func(context.Context) error) (err error)
 		}
 	}()
 	return fn(ctx)
-}
-
-// ctxErr returns the cause of ctx being done, or nil.
-func ctxErr(ctx context.Context) error {
-	if ctx.Err() == nil {
-		return nil
-	}
-	return context.Cause(ctx)
 }
 
 // notChecked is the Result of a check that could not start.

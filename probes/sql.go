@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"time"
 )
 
 // SQL returns a probe that runs query on db with QueryContext and passes
@@ -18,69 +17,46 @@ import (
 // an interval while faults are active. A nil db gives a probe whose checks
 // fail. The probe is safe for concurrent use, as *sql.DB is.
 func SQL(name string, db *sql.DB, query string, opts ...SQLOption) Probe {
-	cfg := sqlConfig{checkConfig: checkConfig{timeout: DefaultTimeout}}
+	cfg := sqlConfig{checkConfig: defaultCheck}
 	for _, o := range opts {
 		if o != nil {
 			o.applySQL(&cfg)
 		}
 	}
-	return &sqlProbe{name: name, db: db, query: query, cfg: cfg}
+	p := &sqlProbe{name: name, db: db, query: query, cfg: cfg}
+	if db == nil {
+		p.broken = errNilDB
+	}
+	return p
 }
 
 type sqlProbe struct {
-	name  string
-	db    *sql.DB
-	query string
-	cfg   sqlConfig
+	name   string
+	db     *sql.DB
+	query  string
+	cfg    sqlConfig
+	broken error // errNilDB for a nil db
 }
-
-var _ Probe = (*sqlProbe)(nil)
 
 func (p *sqlProbe) Name() string { return p.name }
 
 func (p *sqlProbe) Check(ctx context.Context) Result {
-	if p.db == nil {
-		return notChecked(p.name, errNilDB)
-	}
-	if err := ctxErr(ctx); err != nil {
-		return notChecked(p.name, err)
-	}
-	ctx, cancel := withTimeout(ctx, p.cfg.timeout)
-	defer cancel()
-
-	start := time.Now()
-	rows, err := p.db.QueryContext(ctx, p.query, p.cfg.args...)
-	if err != nil {
-		d := time.Since(start)
-		return Result{
-			Probe:    p.name,
-			Observed: "query failed after " + fmtDuration(d) + p.wantSuffix(),
-			Err:      fmt.Sprintf("probes: run query: %v", err),
-			Duration: d,
+	return p.cfg.check(ctx, p.name, p.broken, p.wantSuffix(), func(ctx context.Context) (string, error) {
+		rows, err := p.db.QueryContext(ctx, p.query, p.cfg.args...)
+		if err != nil {
+			return "query failed after", fmt.Errorf("probes: run query: %w", err)
 		}
-	}
-	n, err := p.read(rows)
-	d := time.Since(start)
-
-	r := Result{Probe: p.name, Duration: d}
-	switch {
-	case err != nil:
-		r.Observed = "rows failed after " + fmtDuration(d) + p.wantSuffix()
-		r.Err = err.Error()
-		return r
-	case p.cfg.expect != nil:
-		r.Observed = "rows as expected in " + fmtDuration(d) + p.wantSuffix()
-	case n == 1:
-		r.Observed = "1 row in " + fmtDuration(d) + p.wantSuffix()
-	default:
-		r.Observed = strconv.Itoa(n) + " rows in " + fmtDuration(d) + p.wantSuffix()
-	}
-	if p.cfg.maxLatency > 0 && d > p.cfg.maxLatency {
-		r.Err = fmt.Sprintf("probes: took %s, want within %s", fmtDuration(d), p.cfg.maxLatency)
-		return r
-	}
-	r.OK = true
-	return r
+		switch n, err := p.read(rows); {
+		case err != nil:
+			return "rows failed after", err
+		case p.cfg.expect != nil:
+			return "rows as expected in", nil
+		case n == 1:
+			return "1 row in", nil
+		default:
+			return strconv.Itoa(n) + " rows in", nil
+		}
+	})
 }
 
 // read consumes rows, through the expect func when there is one, closes

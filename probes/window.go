@@ -9,7 +9,8 @@ import (
 )
 
 // DefaultWindowSize is the number of samples a [SampleWindow] keeps when
-// [NewSampleWindow] is given a size <= 0, and the size of a zero Window.
+// [NewSampleWindow] is given a size of 0, and the size of a zero
+// SampleWindow.
 const DefaultWindowSize = 1024
 
 // MaxWindowSize is the largest number of samples a [SampleWindow] keeps. Larger
@@ -37,8 +38,8 @@ type SampleWindow struct {
 	ring atomic.Pointer[ring]
 }
 
-// SampleWindowOption configures a [SampleWindow] made by [NewSampleWindow]. Only this package
-// makes WindowOptions.
+// SampleWindowOption configures a [SampleWindow] made by
+// [NewSampleWindow]. Only this package makes SampleWindowOptions.
 type SampleWindowOption interface {
 	applyWindow(*windowConfig)
 }
@@ -52,8 +53,9 @@ type windowOption func(*windowConfig)
 func (f windowOption) applyWindow(c *windowConfig) { f(c) }
 
 // WithMaxAge makes the window ignore samples older than d, so that a quiet
-// period does not leave stale outcomes in the SLI. By default, and when
-// d <= 0, samples stay until newer ones push them out.
+// period does not leave stale outcomes in the SLI. The default, and what
+// 0 means, is no max age: samples stay until newer ones push them out;
+// d < 0 turns the max age off too.
 //
 // With a max age each sample also stores when it was taken, which costs a
 // clock read per Record and some precision: latencies are kept to the
@@ -69,7 +71,8 @@ func WithMaxAge(d time.Duration) SampleWindowOption {
 }
 
 // NewSampleWindow returns a window that keeps the size most recent samples.
-// A size <= 0 means [DefaultWindowSize]; a size above [MaxWindowSize] means
+// A size of 0 means [DefaultWindowSize], and so does a negative size (a
+// window cannot be turned off); a size above [MaxWindowSize] means
 // MaxWindowSize. [WithMaxAge] also drops samples by age.
 func NewSampleWindow(size int, opts ...SampleWindowOption) *SampleWindow {
 	var cfg windowConfig
@@ -88,7 +91,7 @@ func NewSampleWindow(size int, opts ...SampleWindowOption) *SampleWindow {
 // sample is dropped.
 //
 // Record is lock-free and does not allocate (except once, on the first
-// Record of a zero Window). It is safe for concurrent use.
+// Record of a zero SampleWindow). It is safe for concurrent use.
 func (w *SampleWindow) Record(ok bool, latency time.Duration) {
 	if w == nil {
 		return
@@ -111,19 +114,7 @@ func (w *SampleWindow) Record(ok bool, latency time.Duration) {
 //
 // Observe is lock-free, does not allocate and is safe for concurrent use.
 func (w *SampleWindow) Observe(start time.Time, err error) {
-	if w == nil {
-		return
-	}
-	r := w.ring.Load()
-	if r == nil {
-		r = w.init()
-	}
-	latency := time.Since(start)
-	if r.aged {
-		r.put(r.agedWord(err == nil, latency, time.Since(r.epoch)))
-		return
-	}
-	r.put(plainWord(err == nil, latency))
+	w.Record(err == nil, time.Since(start))
 }
 
 // SampleStats summarises the samples in a [SampleWindow]. It is plain data.
@@ -154,8 +145,8 @@ func (w *SampleWindow) Snapshot() SampleStats {
 }
 
 // Size returns the number of samples the window keeps: the size given to
-// [NewSampleWindow] after defaults and limits, or [DefaultWindowSize] for a zero
-// Window. It is 0 for a nil *Window.
+// [NewSampleWindow] after defaults and limits, or [DefaultWindowSize] for
+// a zero SampleWindow. It is 0 for a nil *SampleWindow.
 func (w *SampleWindow) Size() int {
 	if w == nil {
 		return 0
@@ -178,7 +169,7 @@ func (w *SampleWindow) Reset() {
 	}
 }
 
-// init gives a zero Window its default ring.
+// init gives a zero SampleWindow its default ring.
 func (w *SampleWindow) init() *ring {
 	r := newRing(DefaultWindowSize, windowConfig{})
 	if w.ring.CompareAndSwap(nil, r) {
@@ -249,7 +240,7 @@ const (
 	ticksPerMaxAge = 12 // ticks are at most maxAge/2^12
 )
 
-// ring is the storage of a Window. A Reset replaces it whole.
+// ring is the storage of a SampleWindow. A Reset replaces it whole.
 type ring struct {
 	slots       []atomic.Uint64
 	mask        uint64 // len(slots)-1; len(slots) is a power of two
@@ -320,48 +311,31 @@ func (r *ring) put(w uint64) {
 }
 
 // samples reads the last size slots, drops empty and expired ones, and
-// returns the sorted latencies and the number of successes.
+// returns the sorted latencies and the number of successes. It reads the
+// slots first and the clock after, so that no sample read is newer than
+// now and ages never come out negative. Until it is filtered, lat holds
+// the words read.
 func (r *ring) samples() (lat []time.Duration, ok int) {
 	h := r.head.Load()
-	n := min(h, r.size)
-	lat = make([]time.Duration, 0, n)
+	from := h - min(h, r.size)
+	lat = make([]time.Duration, h-from)
+	for j := range lat {
+		lat[j] = time.Duration(r.slots[(from+uint64(j))&r.mask].Load())
+	}
+	var now uint64
 	if r.aged {
-		return r.agedSamples(h-n, h, lat)
+		now = r.tick(time.Since(r.epoch))
 	}
-	for i := h - n; i < h; i++ {
-		v := r.slots[i&r.mask].Load()
-		if v&presentBit == 0 {
-			continue
-		}
-		if v&okBit != 0 {
-			ok++
-		}
-		lat = append(lat, r.latency(v))
-	}
-	slices.Sort(lat)
-	return lat, ok
-}
-
-// agedSamples is samples for a ring with a max age. It reads the slots
-// first and the clock after, so that no sample read is newer than now and
-// ages never come out negative. Until it is filtered, lat holds the slot
-// number of each word read.
-func (r *ring) agedSamples(from, to uint64, lat []time.Duration) ([]time.Duration, int) {
-	words := make([]uint64, 0, cap(lat))
-	for i := from; i < to; i++ {
-		if v := r.slots[i&r.mask].Load(); v&presentBit != 0 {
-			words = append(words, v)
-			lat = append(lat, time.Duration(i&r.mask))
-		}
-	}
-	now := r.tick(time.Since(r.epoch))
-	ok := 0
 	out := lat[:0] // out never passes lat's read position j
-	for j, v := range words {
-		if (now-v&tickMask)&tickMask > r.maxAgeTicks {
+	for j, word := range lat {
+		v := uint64(word)
+		switch {
+		case v&presentBit == 0:
+			continue
+		case r.aged && (now-v&tickMask)&tickMask > r.maxAgeTicks:
 			// Expired: clear it, unless a Record has replaced it since,
 			// so that it cannot look fresh when ticks wrap.
-			r.slots[lat[j]].CompareAndSwap(v, 0)
+			r.slots[(from+uint64(j))&r.mask].CompareAndSwap(v, 0)
 			continue
 		}
 		if v&okBit != 0 {

@@ -16,46 +16,21 @@ import (
 // [0,1] makes every check fail. The probe reads the window each time it is
 // checked and is safe for concurrent use.
 func (w *SampleWindow) SuccessRatioAtLeast(name string, target float64, minCount int) Probe {
-	return &ratioProbe{name: name, w: w, target: target, minCount: max(minCount, 1)}
-}
-
-type ratioProbe struct {
-	name     string
-	w        *SampleWindow
-	target   float64
-	minCount int
-}
-
-var _ Probe = (*ratioProbe)(nil)
-
-func (p *ratioProbe) Name() string { return p.name }
-
-func (p *ratioProbe) Check(ctx context.Context) Result {
-	if err := checkWindow(ctx, p.w); err != nil {
-		return notChecked(p.name, err)
+	p := newWindowProbe(name, w, minCount)
+	if !(target >= 0 && target <= 1) && p.broken == nil {
+		p.broken = fmt.Errorf("probes: success ratio target %v is outside [0,1]", target)
 	}
-	if !(p.target >= 0 && p.target <= 1) {
-		return notChecked(p.name, fmt.Errorf("probes: success ratio target %v is outside [0,1]", p.target))
+	shownTarget := strconv.FormatFloat(target, 'f', -1, 64)
+	p.judge = func(sorted []time.Duration, ok int) (string, error) {
+		n := len(sorted)
+		shown := fmtRatio(ok, n)
+		observed := fmt.Sprintf("success ratio %s over %d calls, %d ok (want >= %s)", shown, n, ok, shownTarget)
+		if float64(ok)/float64(n) < target {
+			return observed, fmt.Errorf("probes: success ratio %s is below %s", shown, shownTarget)
+		}
+		return observed, nil
 	}
-	start := time.Now()
-	lat, ok := p.w.samples()
-	r := Result{Probe: p.name, Duration: time.Since(start)}
-	n := len(lat)
-	want := "want >= " + strconv.FormatFloat(p.target, 'f', -1, 64)
-	if n < p.minCount {
-		r.OK = true
-		r.Observed = notEnough(n, p.minCount)
-		return r
-	}
-	ratio := float64(ok) / float64(n)
-	shown := fmtRatio(ok, n)
-	r.Observed = fmt.Sprintf("success ratio %s over %d calls, %d ok (%s)", shown, n, ok, want)
-	if ratio < p.target {
-		r.Err = fmt.Sprintf("probes: success ratio %s is below %s", shown, strconv.FormatFloat(p.target, 'f', -1, 64))
-		return r
-	}
-	r.OK = true
-	return r
+	return p
 }
 
 // LatencyAtMost returns a probe that passes when the q-quantile of the
@@ -67,57 +42,59 @@ func (p *ratioProbe) Check(ctx context.Context) Result {
 // A q outside [0,1] makes every check fail. The probe reads the window each
 // time it is checked and is safe for concurrent use.
 func (w *SampleWindow) LatencyAtMost(name string, q float64, limit time.Duration, minCount int) Probe {
-	return &latencyProbe{name: name, w: w, q: q, limit: limit, minCount: max(minCount, 1)}
+	p := newWindowProbe(name, w, minCount)
+	if !(q >= 0 && q <= 1) && p.broken == nil {
+		p.broken = fmt.Errorf("probes: quantile %v is outside [0,1]", q)
+	}
+	label := "p" + strconv.FormatFloat(q*100, 'g', 6, 64)
+	p.judge = func(sorted []time.Duration, _ int) (string, error) {
+		got := quantile(sorted, q)
+		observed := fmt.Sprintf("%s latency %s over %d calls (want <= %s)", label, got, len(sorted), limit)
+		if got > limit {
+			return observed, fmt.Errorf("probes: %s latency %s is above %s", label, got, limit)
+		}
+		return observed, nil
+	}
+	return p
 }
 
-type latencyProbe struct {
+// windowProbe is a passive probe: it judges the samples of a window.
+type windowProbe struct {
 	name     string
 	w        *SampleWindow
-	q        float64
-	limit    time.Duration
 	minCount int
+	broken   error // a nil window or a bad argument: every check fails with it
+	// judge returns the Observed text for at least minCount sorted
+	// latencies, ok of which succeeded, and why they fail the probe.
+	judge func(sorted []time.Duration, ok int) (observed string, err error)
 }
 
-var _ Probe = (*latencyProbe)(nil)
+func newWindowProbe(name string, w *SampleWindow, minCount int) *windowProbe {
+	p := &windowProbe{name: name, w: w, minCount: max(minCount, 1)}
+	if w == nil {
+		p.broken = errNilWindow
+	}
+	return p
+}
 
-func (p *latencyProbe) Name() string { return p.name }
+func (p *windowProbe) Name() string { return p.name }
 
-func (p *latencyProbe) Check(ctx context.Context) Result {
-	if err := checkWindow(ctx, p.w); err != nil {
+func (p *windowProbe) Check(ctx context.Context) Result {
+	if err := cannotCheck(ctx, p.broken); err != nil {
 		return notChecked(p.name, err)
 	}
-	if !(p.q >= 0 && p.q <= 1) {
-		return notChecked(p.name, fmt.Errorf("probes: quantile %v is outside [0,1]", p.q))
-	}
 	start := time.Now()
-	lat, _ := p.w.samples()
-	r := Result{Probe: p.name, Duration: time.Since(start)}
-	n := len(lat)
-	if n < p.minCount {
-		r.OK = true
-		r.Observed = notEnough(n, p.minCount)
+	lat, ok := p.w.samples()
+	r := Result{Probe: p.name, OK: true, Duration: time.Since(start)}
+	if len(lat) < p.minCount {
+		r.Observed = fmt.Sprintf("not enough data: %d calls (need %d)", len(lat), p.minCount)
 		return r
 	}
-	label := "p" + strconv.FormatFloat(p.q*100, 'g', 6, 64)
-	got := quantile(lat, p.q)
-	r.Observed = fmt.Sprintf("%s latency %s over %d calls (want <= %s)", label, got, n, p.limit)
-	if got > p.limit {
-		r.Err = fmt.Sprintf("probes: %s latency %s is above %s", label, got, p.limit)
-		return r
+	var err error
+	if r.Observed, err = p.judge(lat, ok); err != nil {
+		r.OK, r.Err = false, err.Error()
 	}
-	r.OK = true
 	return r
-}
-
-func checkWindow(ctx context.Context, w *SampleWindow) error {
-	if w == nil {
-		return errNilWindow
-	}
-	return ctxErr(ctx)
-}
-
-func notEnough(n, need int) string {
-	return fmt.Sprintf("not enough data: %d calls (need %d)", n, need)
 }
 
 // fmtRatio formats ok/n rounded down to four decimals, so that a ratio

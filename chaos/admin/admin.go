@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
@@ -62,17 +61,27 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithMaxBody sets the largest request body, in bytes, the handler reads;
-// a larger one is refused with 413. Without it, or with n ≤ 0, the limit
-// is [DefaultMaxBody].
+// a larger one is refused with 413. The default, and what 0 means, is
+// [DefaultMaxBody]; n < 0 turns the limit off, for a handler behind a
+// proxy that bounds bodies itself.
 func WithMaxBody(n int64) Option {
-	return optionFunc(func(c *config) { c.maxBody = n })
+	return optionFunc(func(c *config) {
+		if n != 0 {
+			c.maxBody = max(n, -1)
+		}
+	})
 }
 
 // WithEvents sets how many recent events the handler keeps for api/events
-// and the page. Without it the handler keeps [DefaultEvents]; n ≤ 0 keeps
-// none and adds no observer to the engine.
+// and the page. The default, and what 0 means, is [DefaultEvents]; n < 0
+// turns the record off: the handler keeps no events and adds no observer
+// to the engine.
 func WithEvents(n int) Option {
-	return optionFunc(func(c *config) { c.events = n })
+	return optionFunc(func(c *config) {
+		if n != 0 {
+			c.events = max(n, -1)
+		}
+	})
 }
 
 // WithSourceStatus sets a function whose result, encoded as JSON, shows
@@ -121,10 +130,14 @@ func WithTrustedProxies(cidrs ...string) Option {
 // Session cookies are not throttled. Client addresses are those of
 // [WithTrustedProxies]; IPv6 addresses count by their /64 prefix. The
 // handler remembers at most 10,000 addresses, forgetting the least recently
-// seen when it needs room. Without it, or with n = 0, n is
+// seen when it needs room. The default, and what 0 means, is
 // [DefaultLoginFailures]; n < 0 turns the throttle off.
 func WithLoginThrottle(n int) Option {
-	return optionFunc(func(c *config) { c.failures = n })
+	return optionFunc(func(c *config) {
+		if n != 0 {
+			c.failures = max(n, -1)
+		}
+	})
 }
 
 // Counters counts what happened through a [Handler] since it was made.
@@ -161,7 +174,7 @@ type Handler struct {
 	token   [sha256.Size]byte
 	key     [32]byte // signs session cookies
 	log     *slog.Logger
-	maxBody int64
+	maxBody int64 // < 0: no limit
 	status  func() any
 	events  *ring
 	cop     http.CrossOriginProtection
@@ -184,7 +197,7 @@ func New(e *chaos.Engine, opts ...Option) *Handler {
 	if e == nil {
 		e = chaos.Default()
 	}
-	c := config{events: DefaultEvents}
+	c := config{events: DefaultEvents, maxBody: DefaultMaxBody, failures: DefaultLoginFailures}
 	for _, o := range opts {
 		o.apply(&c)
 	}
@@ -196,14 +209,11 @@ func New(e *chaos.Engine, opts ...Option) *Handler {
 		maxBody: c.maxBody,
 		status:  c.status,
 		proxies: c.proxies,
-		clients: newThrottle(cmp.Or(c.failures, DefaultLoginFailures), maxClients),
+		clients: newThrottle(c.failures, maxClients),
 		live:    newSessions(maxSessions),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.maxBody <= 0 {
-		h.maxBody = DefaultMaxBody
 	}
 	rand.Read(h.key[:]) // never fails, as crypto/rand documents
 	if c.events > 0 {
@@ -274,7 +284,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "no-referrer")
-	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+	if h.maxBody > 0 {
+		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+	}
 
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	safe := r.Method == http.MethodGet || r.Method == http.MethodHead

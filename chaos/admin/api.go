@@ -36,20 +36,17 @@ type errorView struct {
 }
 
 // statusView is what api/status answers. Everything but the counters and
-// the runner comes from one read of the engine's state.
+// the runner comes from one read of the engine's state; the kill switch's
+// fields marshal inline.
 type statusView struct {
-	Status         string          `json:"status"`
-	Instance       string          `json:"instance"`
-	Seed           uint64          `json:"seed"`
-	Source         string          `json:"source,omitempty"`
-	Generation     uint64          `json:"generation"`
-	Disabled       bool            `json:"disabled"`
-	DisabledReason string          `json:"disabled_reason,omitempty"`
-	DisabledAt     time.Time       `json:"disabled_at,omitzero"`
-	RearmedBy      string          `json:"rearmed_by,omitempty"`
-	RearmedAt      time.Time       `json:"rearmed_at,omitzero"`
-	Counters       Counters        `json:"counters"`
-	Runner         json.RawMessage `json:"runner,omitempty"`
+	Status     string `json:"status"`
+	Instance   string `json:"instance"`
+	Seed       uint64 `json:"seed"`
+	Source     string `json:"source,omitempty"`
+	Generation uint64 `json:"generation"`
+	chaos.KillSwitch
+	Counters Counters        `json:"counters"`
+	Runner   json.RawMessage `json:"runner,omitempty"`
 }
 
 // statsView is what api/stats answers: the engine's counters, with the
@@ -152,7 +149,7 @@ func decodePlan(contentType string, body []byte) (chaos.Plan, error) {
 	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
 		return chaos.Plan{}, fmt.Errorf("%w: %w", errMalformed, err)
 	}
-	return chaos.ParsePlanJSON(body)
+	return chaos.ParsePlan(string(body))
 }
 
 // reject answers and records a plan that was not applied.
@@ -251,18 +248,14 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, _ auth) {
 func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, _ auth) {
 	a := h.e.Active()
 	v := statusView{
-		Status:         statusText(a),
-		Instance:       h.e.Instance(),
-		Seed:           h.e.Seed(),
-		Source:         a.Source,
-		Generation:     a.Generation,
-		Disabled:       a.Disabled,
-		DisabledReason: a.DisabledReason,
-		DisabledAt:     a.DisabledAt,
-		RearmedBy:      a.RearmedBy,
-		RearmedAt:      a.RearmedAt,
-		Counters:       h.Counters(),
-		Runner:         h.runner(),
+		Status:     statusText(a),
+		Instance:   h.e.Instance(),
+		Seed:       h.e.Seed(),
+		Source:     a.Source,
+		Generation: a.Generation,
+		KillSwitch: a.KillSwitch,
+		Counters:   h.Counters(),
+		Runner:     h.runner(),
 	}
 	writeJSON(w, http.StatusOK, v)
 }

@@ -304,7 +304,7 @@ func TestZeroAndNil(t *testing.T) {
 	if err := zero.Close(); err != nil || zero.Counters() != (Counters{}) {
 		t.Errorf("zero Handler: Close %v, Counters %+v", err, zero.Counters())
 	}
-	h := New(nil, WithToken(testToken), WithEvents(0))
+	h := New(nil, WithToken(testToken), WithEvents(-1))
 	defer h.Close()
 	if st := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"})); st.Seed != chaos.Default().Seed() {
 		t.Errorf("New(nil) serves seed %d, want the default engine's %d", st.Seed, chaos.Default().Seed())

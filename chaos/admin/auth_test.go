@@ -213,7 +213,7 @@ func TestSessionTamperProperty(t *testing.T) {
 }
 
 func FuzzCheckSession(f *testing.F) {
-	h := New(chaos.New(chaos.WithSeed(1)), WithToken(testToken), WithEvents(0))
+	h := New(chaos.New(chaos.WithSeed(1)), WithToken(testToken), WithEvents(-1))
 	now := time.Now()
 	good := h.newSession(now)
 	f.Add(good)

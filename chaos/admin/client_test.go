@@ -39,7 +39,7 @@ func TestClientAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := New(nil, WithToken(testToken), WithEvents(0), WithTrustedProxies(tt.proxies...))
+			h := New(nil, WithToken(testToken), WithEvents(-1), WithTrustedProxies(tt.proxies...))
 			r := httptest.NewRequest("GET", "/", nil)
 			r.RemoteAddr = tt.remote
 			for _, v := range tt.xff {
@@ -122,7 +122,7 @@ func TestSecureCookie(t *testing.T) {
 
 func TestWithTrustedProxies(t *testing.T) {
 	for _, good := range []string{"10.0.0.0/8", "10.1.2.3/8", " 192.0.2.7 ", "2001:db8::/32", "::1", "fe80::1%eth0", "::ffff:10.0.0.1"} {
-		h := New(nil, WithToken(testToken), WithEvents(0), WithTrustedProxies(good))
+		h := New(nil, WithToken(testToken), WithEvents(-1), WithTrustedProxies(good))
 		if len(h.proxies) != 1 {
 			t.Errorf("WithTrustedProxies(%q) kept %v", good, h.proxies)
 		}
@@ -137,7 +137,7 @@ func TestWithTrustedProxies(t *testing.T) {
 			WithTrustedProxies(bad)
 		}()
 	}
-	h := New(nil, WithToken(testToken), WithEvents(0), WithTrustedProxies("10.0.0.0/8"), WithTrustedProxies("192.0.2.7", "fd00::/8"))
+	h := New(nil, WithToken(testToken), WithEvents(-1), WithTrustedProxies("10.0.0.0/8"), WithTrustedProxies("192.0.2.7", "fd00::/8"))
 	if len(h.proxies) != 3 {
 		t.Errorf("two WithTrustedProxies kept %v, want all 3", h.proxies)
 	}

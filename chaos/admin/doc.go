@@ -105,7 +105,8 @@
 //	                 name contains NAME, ?page=N (from 1) and ?limit=N (at most 1000, the default) page
 //	GET  api/events  recent faults: {"events": [...], "last": ID}; ?after=ID gives only newer ones
 //	GET  api/status  {"status": "armed"|"disabled", "instance", "seed", "source", "generation",
-//	                 "disabled", "disabled_reason", "disabled_at", "rearmed_by", "rearmed_at",
+//	                 the kill switch's fields as in chaos.KillSwitch ("disabled", "disabled_reason",
+//	                 "disabled_at", "rearmed_by", "rearmed_at", each left out when unset),
 //	                 "counters", "runner"}
 //
 // CLIENT is the client address (see above). PUT api/plan reads the body by

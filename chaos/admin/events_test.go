@@ -84,15 +84,27 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-func TestEventsOff(t *testing.T) {
-	e, h := newTest(t, WithEvents(0))
-	if err := e.Apply(chaos.MustParsePlan("db.query=error")); err != nil {
-		t.Fatal(err)
+func TestEventsSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		want int // events in api/events
+	}{
+		{"zero means the default", 0, 3},
+		{"negative turns the record off", -1, 0},
 	}
-	fire(e, "db.query", 3)
-	v := decode[eventsView](t, do(t, h, req{method: "GET", path: "api/events"}))
-	if v.Events == nil || len(v.Events) != 0 || v.Last != 0 {
-		t.Errorf("api/events with no buffer = %+v, want an empty list", v)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, h := newTest(t, WithEvents(tt.n))
+			if err := e.Apply(chaos.MustParsePlan("db.query=error")); err != nil {
+				t.Fatal(err)
+			}
+			fire(e, "db.query", 3)
+			v := decode[eventsView](t, do(t, h, req{method: "GET", path: "api/events"}))
+			if v.Events == nil || len(v.Events) != tt.want || v.Last != uint64(tt.want) {
+				t.Errorf("api/events = %+v, want %d events", v, tt.want)
+			}
+		})
 	}
 }
 

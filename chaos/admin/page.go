@@ -157,7 +157,7 @@ func (h *Handler) servePagePlan(w http.ResponseWriter, r *http.Request, a auth) 
 	}
 	text := r.PostForm.Get("plan")
 	version := strings.TrimSpace(r.PostForm.Get("version"))
-	p, err := chaos.DecodePlan([]byte(text))
+	p, err := chaos.ParsePlan(text)
 	if err == nil {
 		if p.Version == "" {
 			p.Version = version

@@ -151,6 +151,7 @@ func TestBodyLimit(t *testing.T) {
 		{"small limit", []Option{WithMaxBody(16)}, "db.query=error(too-long)", 413},
 		{"small limit, fits", []Option{WithMaxBody(16)}, "db.query=error", 200},
 		{"zero means default", []Option{WithMaxBody(0)}, big, 413},
+		{"negative means none: the plan limit answers", []Option{WithMaxBody(-1)}, big, 422},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

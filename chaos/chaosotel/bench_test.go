@@ -4,9 +4,21 @@ import (
 	"context"
 	"testing"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosotel"
 )
+
+// armedEngine returns an engine whose point db.query fires an error on
+// every call.
+func armedEngine(t testing.TB) *chaos.Engine {
+	t.Helper()
+	e := chaos.New(chaos.WithSeed(1))
+	if err := e.Apply(chaos.MustParsePlan("db.query=error")); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
 
 // BenchmarkInjection measures a point that fires on every call: bare, then
 // instrumented without a span, then inside a recording span (which keeps
@@ -14,68 +26,42 @@ import (
 // Only firing calls reach the observer; calls that do not fire cost the
 // same instrumented or not.
 func BenchmarkInjection(b *testing.B) {
-	newEngine := func(b *testing.B) *chaos.Engine {
-		e := chaos.New(chaos.WithSeed(1))
-		if err := e.Apply(chaos.MustParsePlan("db.query=error")); err != nil {
-			b.Fatal(err)
-		}
-		return e
+	for _, bc := range []struct {
+		name             string
+		instrument, span bool
+	}{
+		{name: "bare"},
+		{name: "no-span", instrument: true},
+		{name: "span", instrument: true, span: true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := armedEngine(b)
+			if bc.instrument {
+				mp, _ := metrics(b)
+				instrument(b, e, mp)
+			}
+			ctx := context.Background()
+			if bc.span {
+				tp, _ := tracing(b)
+				var span trace.Span
+				ctx, span = tp.Tracer("bench").Start(ctx, "request")
+				defer span.End()
+			}
+			p := e.Point("db.query")
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = p.Decide(ctx)
+			}
+		})
 	}
-	b.Run("bare", func(b *testing.B) {
-		p := newEngine(b).Point("db.query")
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = p.Decide(ctx)
-		}
-	})
-	b.Run("no-span", func(b *testing.B) {
-		mp, _ := metrics(b)
-		e := newEngine(b)
-		stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer stop()
-		p := e.Point("db.query")
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = p.Decide(ctx)
-		}
-	})
-	b.Run("span", func(b *testing.B) {
-		mp, _ := metrics(b)
-		tp, _ := tracing(b)
-		e := newEngine(b)
-		stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer stop()
-		p := e.Point("db.query")
-		ctx, span := tp.Tracer("bench").Start(context.Background(), "request")
-		defer span.End()
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = p.Decide(ctx)
-		}
-	})
 }
 
 // TestNoSpanAllocs holds a fault counted outside any span at no allocation
 // beyond the engine's own, once the point's attributes are cached.
 func TestNoSpanAllocs(t *testing.T) {
 	mp, _ := metrics(t)
-	e := chaos.New(chaos.WithSeed(1))
-	if err := e.Apply(chaos.MustParsePlan("db.query=error")); err != nil {
-		t.Fatal(err)
-	}
-	stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	e := armedEngine(t)
+	instrument(t, e, mp)
 	p := e.Point("db.query")
 	ctx := context.Background()
 	_ = p.Decide(ctx)

@@ -2,7 +2,7 @@
 // each fault that fires adds an event to the span of the call it hit, and
 // counts in a metric.
 //
-// One call wires an engine in:
+// One call wires an engine in (a nil engine means [chaos.Default]):
 //
 //	stop, err := chaosotel.Instrument(engine)
 //	if err != nil { … }
@@ -42,7 +42,6 @@
 package chaosotel
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -99,9 +98,6 @@ const (
 	LabelKeyPrefix = "faultline.label."
 )
 
-// ErrNilEngine is returned by [Instrument] for a nil engine.
-var ErrNilEngine = errors.New("chaosotel: nil engine")
-
 // Option configures [Instrument].
 type Option interface{ apply(*config) }
 
@@ -130,13 +126,14 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // once and from any goroutine. An error from unregistering goes to
 // otel.Handle, the OpenTelemetry error handler.
 //
-// Instrument fails with [ErrNilEngine] for a nil e, and with the meter's
-// error, wrapped, if an instrument cannot be made. It is safe for
+// A nil e means [chaos.Default] at the time Instrument is called.
+// Instrument fails with the meter's error, wrapped, if an instrument
+// cannot be made. It is safe for
 // concurrent use, but each call adds one more observer, whose events and
 // counts add to the others': instrument an engine once.
 func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 	if e == nil {
-		return nil, ErrNilEngine
+		e = chaos.Default()
 	}
 	var c config
 	for _, o := range opts {

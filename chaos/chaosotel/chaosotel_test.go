@@ -2,7 +2,6 @@ package chaosotel_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -73,11 +73,7 @@ func TestSpanEvent(t *testing.T) {
 			tp, exp := tracing(t)
 			mp, _ := metrics(t)
 			e := chaostest.New(t, chaos.WithPolicy(tt.policy), chaos.WithInstance("web-1"))
-			stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
+			instrument(t, e, mp)
 			chaostest.Enable(t, e, tt.plan)
 			if strings.HasPrefix(tt.plan, "other=") {
 				_ = e.Point("other").Decide(context.Background())
@@ -117,11 +113,7 @@ func TestSpanEvent(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	mp, reader := metrics(t)
 	e := chaostest.New(t)
-	stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	instrument(t, e, mp)
 	chaostest.Enable(t, e, "a=3*error;b=50%delay(1ms);c=panic[every=4]")
 	ctx := context.Background()
 	e.Point("idle") // never armed: zero evaluations
@@ -140,27 +132,19 @@ func TestMetrics(t *testing.T) {
 			wantInj[fmt.Sprintf("faultline.dry_run=false,faultline.fault.kind=%s,faultline.point=%s", k, ps.Point)] = int64(n)
 		}
 	}
-	if wantInj["faultline.dry_run=false,faultline.fault.kind=error,faultline.point=a"] != 3 ||
+	if wantInj[errorAtA] != 3 ||
 		wantInj["faultline.dry_run=false,faultline.fault.kind=panic,faultline.point=c"] != 2 ||
 		wantEval["faultline.point=a"] != 10 || wantEval["faultline.point=idle"] != 0 {
 		t.Fatalf("unexpected engine stats: injections %v, evaluations %v", wantInj, wantEval)
 	}
-	if diff := cmp.Diff(wantInj, sums(t, reader, chaosotel.InjectionsMetric)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", chaosotel.InjectionsMetric, diff)
-	}
-	if diff := cmp.Diff(wantEval, sums(t, reader, chaosotel.EvaluationsMetric)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", chaosotel.EvaluationsMetric, diff)
-	}
+	checkSums(t, reader, chaosotel.InjectionsMetric, wantInj)
+	checkSums(t, reader, chaosotel.EvaluationsMetric, wantEval)
 }
 
 func TestDryRunMetric(t *testing.T) {
 	mp, reader := metrics(t)
 	e := chaostest.New(t, chaos.WithPolicy(chaos.Policy{DryRun: true}))
-	stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	instrument(t, e, mp)
 	chaostest.Enable(t, e, "a=error")
 	for range 4 {
 		if err := e.Point("a").Inject(context.Background()); err != nil {
@@ -168,9 +152,7 @@ func TestDryRunMetric(t *testing.T) {
 		}
 	}
 	want := map[string]int64{"faultline.dry_run=true,faultline.fault.kind=error,faultline.point=a": 4}
-	if diff := cmp.Diff(want, sums(t, reader, chaosotel.InjectionsMetric)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", chaosotel.InjectionsMetric, diff)
-	}
+	checkSums(t, reader, chaosotel.InjectionsMetric, want)
 }
 
 // TestWithoutRecordingSpan checks that a call with no span, or a span that
@@ -179,11 +161,7 @@ func TestWithoutRecordingSpan(t *testing.T) {
 	tp, exp := tracing(t, sdktrace.WithSampler(sdktrace.NeverSample()))
 	mp, reader := metrics(t)
 	e := chaostest.New(t)
-	stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	instrument(t, e, mp)
 	chaostest.Enable(t, e, "a=error")
 	_ = e.Point("a").Inject(context.Background())
 	ctx, span := tp.Tracer("test").Start(context.Background(), "unsampled")
@@ -192,10 +170,7 @@ func TestWithoutRecordingSpan(t *testing.T) {
 	if spans := exp.GetSpans(); len(spans) != 0 {
 		t.Errorf("exported %d spans, want none", len(spans))
 	}
-	want := map[string]int64{"faultline.dry_run=false,faultline.fault.kind=error,faultline.point=a": 2}
-	if diff := cmp.Diff(want, sums(t, reader, chaosotel.InjectionsMetric)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", chaosotel.InjectionsMetric, diff)
-	}
+	checkSums(t, reader, chaosotel.InjectionsMetric, map[string]int64{errorAtA: 2})
 }
 
 func TestStop(t *testing.T) {
@@ -217,41 +192,45 @@ func TestStop(t *testing.T) {
 	if n := len(exp.GetSpans()[0].Events); n != 1 {
 		t.Errorf("span has %d events, want 1 (none after stop)", n)
 	}
-	want := map[string]int64{"faultline.dry_run=false,faultline.fault.kind=error,faultline.point=a": 1}
-	if diff := cmp.Diff(want, sums(t, reader, chaosotel.InjectionsMetric)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", chaosotel.InjectionsMetric, diff)
-	}
+	checkSums(t, reader, chaosotel.InjectionsMetric, map[string]int64{errorAtA: 1})
 	if got := sums(t, reader, chaosotel.EvaluationsMetric); len(got) != 0 {
 		t.Errorf("%s after stop = %v, want nothing observed", chaosotel.EvaluationsMetric, got)
 	}
 }
 
-func TestNilEngine(t *testing.T) {
-	stop, err := chaosotel.Instrument(nil)
-	if !errors.Is(err, chaosotel.ErrNilEngine) || stop != nil {
-		t.Fatalf("Instrument(nil) = (stop set: %v, %v); want no stop and ErrNilEngine", stop != nil, err)
+// TestDefaults checks what Instrument uses when it is not told: a nil
+// engine means chaos.Default, and no WithMeterProvider the global
+// provider, which records the metrics.
+func TestDefaults(t *testing.T) {
+	tests := []struct {
+		name                   string
+		nilEngine, globalMeter bool
+	}{
+		{name: "nil engine", nilEngine: true},
+		{name: "global meter provider", globalMeter: true},
 	}
-}
-
-// TestGlobalMeterProvider checks that without WithMeterProvider the global
-// provider records the metrics.
-func TestGlobalMeterProvider(t *testing.T) {
-	mp, reader := metrics(t)
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(mp)
-	t.Cleanup(func() { otel.SetMeterProvider(prev) })
-
-	e := chaostest.New(t)
-	stop, err := chaosotel.Instrument(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	chaostest.Enable(t, e, "a=error")
-	_ = e.Point("a").Inject(context.Background())
-	want := map[string]int64{"faultline.dry_run=false,faultline.fault.kind=error,faultline.point=a": 1}
-	if diff := cmp.Diff(want, sums(t, reader, chaosotel.InjectionsMetric)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", chaosotel.InjectionsMetric, diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mp, reader := metrics(t)
+			e := chaostest.New(t)
+			engine, meters := e, metric.MeterProvider(mp)
+			if tt.nilEngine {
+				prev := chaos.Default()
+				chaos.SetDefault(e)
+				t.Cleanup(func() { chaos.SetDefault(prev) })
+				engine = nil
+			}
+			if tt.globalMeter {
+				prev := otel.GetMeterProvider()
+				otel.SetMeterProvider(mp)
+				t.Cleanup(func() { otel.SetMeterProvider(prev) })
+				meters = nil
+			}
+			instrument(t, engine, meters)
+			chaostest.Enable(t, e, "a=error")
+			_ = e.Point("a").Inject(context.Background())
+			checkSums(t, reader, chaosotel.InjectionsMetric, map[string]int64{errorAtA: 1})
+		})
 	}
 }
 
@@ -261,11 +240,7 @@ func TestHTTPServerSpan(t *testing.T) {
 	tp, exp := tracing(t)
 	mp, _ := metrics(t)
 	e := chaostest.New(t)
-	stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	instrument(t, e, mp)
 	chaostest.Enable(t, e, `"GET /users/{id}"=error(db down,503)`)
 
 	mux := http.NewServeMux()
@@ -304,11 +279,7 @@ func TestConcurrentInjections(t *testing.T) {
 	tp, exp := tracing(t)
 	mp, reader := metrics(t)
 	e := chaostest.New(t)
-	stop, err := chaosotel.Instrument(e, chaosotel.WithMeterProvider(mp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	instrument(t, e, mp)
 	chaostest.Enable(t, e, "p*=error")
 	const goroutines, calls, points = 8, 50, 5
 	var wg sync.WaitGroup

@@ -4,12 +4,44 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/chaosotel"
 )
+
+// errorAtA is the attribute key of the injections of "a=error".
+const errorAtA = "faultline.dry_run=false,faultline.fault.kind=error,faultline.point=a"
+
+// instrument instruments e, recording metrics to mp (the global provider
+// if mp is nil), until the test ends.
+func instrument(t testing.TB, e *chaos.Engine, mp metric.MeterProvider) {
+	t.Helper()
+	var opts []chaosotel.Option
+	if mp != nil {
+		opts = append(opts, chaosotel.WithMeterProvider(mp))
+	}
+	stop, err := chaosotel.Instrument(e, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+}
+
+// checkSums fails the test unless the sums of the metric called name, as
+// sums returns them, are want.
+func checkSums(t testing.TB, r *sdkmetric.ManualReader, name string, want map[string]int64) {
+	t.Helper()
+	if diff := cmp.Diff(want, sums(t, r, name)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
 
 // tracing returns a tracer provider that exports every span, as soon as it
 // ends, to the returned in-memory exporter.

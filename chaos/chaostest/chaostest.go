@@ -69,7 +69,7 @@ func New(t testing.TB, opts ...chaos.Option) *chaos.Engine {
 // engine that serves anything but the test.
 func Enable(t testing.TB, e *chaos.Engine, plan string) {
 	t.Helper()
-	p, err := chaos.DecodePlan([]byte(plan))
+	p, err := chaos.ParsePlan(plan)
 	if err != nil {
 		t.Fatalf("faultline: %v", err)
 	}

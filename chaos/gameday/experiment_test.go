@@ -1,12 +1,9 @@
-package chaos_test
+package gameday_test
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,12 +11,10 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaostest"
+	"github.com/faultline-go/faultline/chaos/gameday"
 	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/probes"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // service is a tiny system under test: a call at a fault point, feeding an
 // SLI window.
@@ -67,8 +62,8 @@ func healthy(s *service) probes.Probe {
 	return probes.Func("service answers", func(ctx context.Context) error { return nil })
 }
 
-func experiment(e *chaos.Engine, s *service, rolledBack *atomic.Int32) *chaos.Experiment {
-	return &chaos.Experiment{
+func experiment(e *chaos.Engine, s *service, rolledBack *atomic.Int32) *gameday.Experiment {
+	return &gameday.Experiment{
 		Title:       "database errors",
 		Hypothesis:  "the service keeps a 50% success ratio when a third of queries fail",
 		Engine:      e,
@@ -77,7 +72,7 @@ func experiment(e *chaos.Engine, s *service, rolledBack *atomic.Int32) *chaos.Ex
 		Method:      s.load,
 		Duration:    time.Second,
 		Interval:    100 * time.Millisecond,
-		Rollbacks: []chaos.Rollback{{Name: "restart workers", Do: func(context.Context) error {
+		Rollbacks: []gameday.Rollback{{Name: "restart workers", Do: func(context.Context) error {
 			rolledBack.Add(1)
 			return nil
 		}}},
@@ -93,8 +88,8 @@ func TestExperimentCompletes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
-		if rep.Status != chaos.StatusCompleted || rep.Deviated {
-			t.Errorf("status %s deviated %v, want completed and not deviated; verdict %q", rep.Status, rep.Deviated, rep.Verdict)
+		if rep.Outcome != gameday.OutcomeCompleted || rep.Deviated {
+			t.Errorf("status %s deviated %v, want completed and not deviated; verdict %q", rep.Outcome, rep.Deviated, rep.Verdict)
 		}
 		if rolledBack.Load() != 1 {
 			t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
@@ -118,20 +113,20 @@ func TestExperimentSteadyStateFailsFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := chaos.New(chaos.WithSeed(1))
 		var methodRan, rolledBack atomic.Int32
-		x := &chaos.Experiment{
+		x := &gameday.Experiment{
 			Title:       "unhealthy",
 			Engine:      e,
 			Plan:        chaos.MustParsePlan("db.query=error"),
 			SteadyState: []probes.Probe{probes.Func("db up", func(context.Context) error { return errors.New("connection refused") })},
 			Method:      func(context.Context) error { methodRan.Add(1); return nil },
-			Rollbacks:   []chaos.Rollback{{Name: "noop", Do: func(context.Context) error { rolledBack.Add(1); return nil }}},
+			Rollbacks:   []gameday.Rollback{{Name: "noop", Do: func(context.Context) error { rolledBack.Add(1); return nil }}},
 		}
 		rep, err := x.Run(t.Context())
-		if !errors.Is(err, chaos.ErrSteadyState) {
+		if !errors.Is(err, gameday.ErrSteadyState) {
 			t.Fatalf("err = %v, want ErrSteadyState", err)
 		}
-		if rep.Status != chaos.StatusFailed || methodRan.Load() != 0 || len(rep.Injections) != 0 {
-			t.Errorf("status %s, method ran %d times, injections %v", rep.Status, methodRan.Load(), rep.Injections)
+		if rep.Outcome != gameday.OutcomeFailed || methodRan.Load() != 0 || len(rep.Injections) != 0 {
+			t.Errorf("status %s, method ran %d times, injections %v", rep.Outcome, methodRan.Load(), rep.Injections)
 		}
 		if rolledBack.Load() != 0 {
 			t.Errorf("rollbacks ran with no fault switched on")
@@ -156,11 +151,11 @@ func TestExperimentStopConditionAborts(t *testing.T) {
 		x.Interval = 250 * time.Millisecond
 		x.StopWhen = []probes.Probe{s.window.SuccessRatioAtLeast("success ratio ≥ 90%", 0.9, 5)}
 		rep, err := x.Run(t.Context())
-		if !errors.Is(err, chaos.ErrAborted) {
+		if !errors.Is(err, gameday.ErrAborted) {
 			t.Fatalf("err = %v, want ErrAborted", err)
 		}
-		if rep.Status != chaos.StatusAborted || rep.StopReason != "success ratio ≥ 90%" {
-			t.Errorf("status %s reason %q", rep.Status, rep.StopReason)
+		if rep.Outcome != gameday.OutcomeAborted || rep.StopReason != "success ratio ≥ 90%" {
+			t.Errorf("status %s reason %q", rep.Outcome, rep.StopReason)
 		}
 		// Every call fails from the first 10ms tick, so the window holds 5
 		// samples by 50ms and the first check at 250ms must trip.
@@ -195,15 +190,15 @@ func TestExperimentInterrupted(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
-		if rep.Status != chaos.StatusInterrupted || rep.FaultsOff != 300*time.Millisecond {
-			t.Errorf("status %s, faults off at %v", rep.Status, rep.FaultsOff)
+		if rep.Outcome != gameday.OutcomeInterrupted || rep.FaultsOff != 300*time.Millisecond {
+			t.Errorf("status %s, faults off at %v", rep.Outcome, rep.FaultsOff)
 		}
 		if rolledBack.Load() != 1 {
 			t.Errorf("rollback ran %d times, want 1", rolledBack.Load())
 		}
 		var after int
 		for _, p := range rep.Probes {
-			if p.Phase == chaos.PhaseAfter {
+			if p.Phase == gameday.PhaseAfter {
 				after++
 			}
 		}
@@ -268,13 +263,13 @@ func TestExperimentLeavesOthersChanges(t *testing.T) {
 				x := experiment(e, s, &rolledBack)
 				time.AfterFunc(450*time.Millisecond, func() { tt.change(e) })
 				rep, err := x.Run(t.Context())
-				if err != nil || rep.Status != chaos.StatusCompleted {
-					t.Fatalf("Run: %v, status %s", err, rep.Status)
+				if err != nil || rep.Outcome != gameday.OutcomeCompleted {
+					t.Fatalf("Run: %v, status %s", err, rep.Outcome)
 				}
 				if a := e.Active(); !tt.check(a) {
 					t.Errorf("after the run: %+v", a)
 				}
-				if !hasNote(rep, chaos.PhaseAfter, tt.note) {
+				if !hasNote(rep, gameday.PhaseAfter, tt.note) {
 					t.Errorf("timeline %+v lacks %q", rep.Timeline, tt.note)
 				}
 				if rolledBack.Load() != 1 {
@@ -294,8 +289,8 @@ func TestExperimentKilledBefore(t *testing.T) {
 		s := newService(e)
 		var rolledBack atomic.Int32
 		rep, err := experiment(e, s, &rolledBack).Run(t.Context())
-		if !errors.Is(err, chaos.ErrDisabled) || rep.Status != chaos.StatusFailed {
-			t.Fatalf("Run: %v, status %s; want ErrDisabled and failed", err, rep.Status)
+		if !errors.Is(err, chaos.ErrDisabled) || rep.Outcome != gameday.OutcomeFailed {
+			t.Fatalf("Run: %v, status %s; want ErrDisabled and failed", err, rep.Outcome)
 		}
 		if s.calls.Load() != 0 || len(rep.Injections) != 0 || rolledBack.Load() != 0 {
 			t.Errorf("%d calls, injections %+v, %d rollbacks; want none", s.calls.Load(), rep.Injections, rolledBack.Load())
@@ -303,13 +298,13 @@ func TestExperimentKilledBefore(t *testing.T) {
 		if a := e.Active(); !a.Disabled || a.DisabledReason != "admin: alice" {
 			t.Errorf("after the run: disabled %v by %q", a.Disabled, a.DisabledReason)
 		}
-		if want := "plan not applied: the kill switch is thrown by admin: alice; re-arm the engine first"; !hasNote(rep, chaos.PhaseBefore, want) {
+		if want := "plan not applied: the kill switch is thrown by admin: alice; re-arm the engine first"; !hasNote(rep, gameday.PhaseBefore, want) {
 			t.Errorf("timeline %+v lacks %q", rep.Timeline, want)
 		}
 	})
 }
 
-func hasNote(rep *chaos.Report, phase chaos.Phase, msg string) bool {
+func hasNote(rep *gameday.Report, phase gameday.Phase, msg string) bool {
 	for _, e := range rep.Timeline {
 		if e.Phase == phase && e.Message == msg {
 			return true
@@ -324,8 +319,8 @@ func TestExperimentPolicyRefusal(t *testing.T) {
 		s := newService(e)
 		var rolledBack atomic.Int32
 		rep, err := experiment(e, s, &rolledBack).Run(t.Context())
-		if !errors.Is(err, chaos.ErrRefused) || rep.Status != chaos.StatusFailed {
-			t.Fatalf("err %v status %s, want a refusal", err, rep.Status)
+		if !errors.Is(err, chaos.ErrRefused) || rep.Outcome != gameday.OutcomeFailed {
+			t.Fatalf("err %v status %s, want a refusal", err, rep.Outcome)
 		}
 		if s.calls.Load() != 0 {
 			t.Errorf("the method ran although the plan was refused")
@@ -339,12 +334,12 @@ func TestExperimentCohorts(t *testing.T) {
 		p := e.Point("checkout")
 		exp, ctl := probes.NewSampleWindow(1000), probes.NewSampleWindow(1000)
 		const share = 0.2
-		x := &chaos.Experiment{
+		x := &gameday.Experiment{
 			Title:    "checkout cohort",
 			Engine:   e,
 			Plan:     chaos.MustParsePlan("checkout=error"),
 			Duration: time.Second,
-			Cohort:   &chaos.Cohort{Label: "user", Share: share, Experiment: exp, Control: ctl},
+			Cohort:   &gameday.Cohort{Label: "user", Share: share, Experiment: exp, Control: ctl},
 			Method: func(ctx context.Context) error {
 				for i := 0; ctx.Err() == nil && i < 500; i++ {
 					user := fmt.Sprintf("user-%d", i)
@@ -377,140 +372,4 @@ func TestExperimentCohorts(t *testing.T) {
 			t.Errorf("markdown lacks the cohort table")
 		}
 	})
-}
-
-// TestReportGolden runs the same experiment twice in simulated time and
-// checks that both runs render byte-identical JSON and Markdown, equal to
-// the golden files. Rewrite them with go test -run TestReportGolden -update.
-func TestReportGolden(t *testing.T) {
-	run := func() (*chaos.Report, []byte, string) {
-		var rep *chaos.Report
-		synctest.Test(t, func(t *testing.T) {
-			e := chaos.New(chaos.WithSeed(2026), chaos.WithInstance("golden"))
-			s := newService(e)
-			var rolledBack atomic.Int32
-			x := experiment(e, s, &rolledBack)
-			x.Plan = chaos.MustParsePlan("db.query=60%error(timeout);db.query=delay(5ms)")
-			x.StopWhen = []probes.Probe{s.window.SuccessRatioAtLeast("success ratio ≥ 30%", 0.3, 20)}
-			var err error
-			rep, err = x.Run(t.Context())
-			if err != nil && !errors.Is(err, chaos.ErrAborted) {
-				t.Fatal(err)
-			}
-		})
-		j, err := rep.JSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep, j, rep.Markdown()
-	}
-	_, j1, m1 := run()
-	_, j2, m2 := run()
-	if string(j1) != string(j2) || m1 != m2 {
-		t.Fatal("two runs with the same seed and plan rendered different reports")
-	}
-	golden(t, "report.golden.json", j1)
-	golden(t, "report.golden.md", []byte(m1))
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file; run with -update and review the diff\n--- got ---\n%s", name, got)
-	}
-}
-
-func TestMarkdownSections(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := chaos.New(chaos.WithSeed(9))
-		s := newService(e)
-		var rolledBack atomic.Int32
-		x := experiment(e, s, &rolledBack)
-		x.Plan = chaos.MustParsePlan("db.query=error")
-		rep, _ := x.Run(t.Context())
-		md := rep.Markdown()
-		last := -1
-		for _, h := range []string{"# Post-mortem draft: database errors", "## Summary", "## Impact", "## Timeline",
-			"## Detection", "## What went well", "## What went wrong", "## Where we got lucky", "## Action items"} {
-			i := strings.Index(md, h)
-			if i < 0 || i < last {
-				t.Errorf("section %q missing or out of order", h)
-			}
-			last = i
-		}
-		// Every call failed, so the hypothesis broke: the draft must suggest
-		// a replay test for the point.
-		if !rep.Deviated || !strings.Contains(md, "Add a test that replays the") || !strings.Contains(md, "`db.query`") {
-			t.Errorf("action items do not suggest a replay test:\n%s", md)
-		}
-	})
-}
-
-func TestReplayReproducesInjections(t *testing.T) {
-	var rep *chaos.Report
-	const calls = 200
-	synctest.Test(t, func(t *testing.T) {
-		e := chaos.New(chaos.WithSeed(42), chaos.WithInstance("replay"))
-		p := e.Point("payments.charge")
-		x := &chaos.Experiment{
-			Title:    "payments",
-			Engine:   e,
-			Plan:     chaos.MustParsePlan("payments.charge=10%error(declined);payments.charge=5%delay(20ms)"),
-			Duration: time.Second,
-			Method: func(ctx context.Context) error {
-				for i := 0; i < calls; i++ {
-					_ = p.Inject(ctx)
-				}
-				return nil
-			},
-		}
-		var err error
-		if rep, err = x.Run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-	})
-	// Save and reload, as a team would from the game day's output.
-	path := filepath.Join(t.TempDir(), "report.json")
-	j, _ := rep.JSON()
-	if err := os.WriteFile(path, j, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	synctest.Test(t, func(t *testing.T) {
-		e := chaostest.ReplayFile(t, path)
-		p := e.Point("payments.charge")
-		var got []chaos.Injection
-		for i := 0; i < calls; i++ {
-			d := p.Decide(t.Context())
-			if d.Fired() {
-				got = append(got, chaos.Injection{Seq: d.Seq(), Rule: d.Rule(), Kind: d.Kind()})
-			}
-		}
-		if len(rep.Injections) != 1 {
-			t.Fatalf("recorded injections: %+v", rep.Injections)
-		}
-		want := rep.Injections[0].Sequence
-		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("replayed sequence\n%v\nwant\n%v", got, want)
-		}
-	})
-}
-
-func TestParseReportRefusesOtherSchemas(t *testing.T) {
-	if _, err := chaos.ParseReport([]byte(`{"schema":"faultline.report/v0"}`)); err == nil {
-		t.Error("a report of another schema was accepted")
-	}
-	if _, err := chaos.ParseReport([]byte(`{`)); err == nil {
-		t.Error("malformed JSON was accepted")
-	}
 }

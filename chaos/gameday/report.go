@@ -1,4 +1,4 @@
-package chaos
+package gameday
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/probes"
 )
@@ -40,15 +41,15 @@ type Report struct {
 	Seed     uint64 `json:"seed,string"`
 	Instance string `json:"instance,omitempty"`
 	// Plan is the plan as applied, after the cohort and any clamping.
-	Plan Plan `json:"plan"`
+	Plan chaos.Plan `json:"plan"`
 	// Started and Ended bound the run.
 	Started time.Time `json:"started"`
 	Ended   time.Time `json:"ended"`
 	// Duration and Interval are the experiment's settings.
 	Duration time.Duration `json:"duration_ns"`
 	Interval time.Duration `json:"interval_ns"`
-	// Status is how the run ended.
-	Status Status `json:"status"`
+	// Outcome is how the run ended.
+	Outcome Outcome `json:"status"`
 	// Deviated reports that the steady state failed while or after the
 	// faults were on: the hypothesis did not hold.
 	Deviated bool `json:"deviated"`
@@ -119,7 +120,7 @@ type CohortReport struct {
 func (r *Report) JSON() ([]byte, error) {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("chaos: encoding report: %w", err)
+		return nil, fmt.Errorf("gameday: encoding report: %w", err)
 	}
 	return append(b, '\n'), nil
 }
@@ -128,19 +129,19 @@ func (r *Report) JSON() ([]byte, error) {
 func ParseReport(b []byte) (*Report, error) {
 	var r Report
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("chaos: decoding report: %w", err)
+		return nil, fmt.Errorf("gameday: decoding report: %w", err)
 	}
 	if r.Schema != ReportSchema {
-		return nil, fmt.Errorf("chaos: report schema %q, want %q", r.Schema, ReportSchema)
+		return nil, fmt.Errorf("gameday: report schema %q, want %q", r.Schema, ReportSchema)
 	}
 	return &r, nil
 }
 
-// ReadReport reads a report from a JSON file.
+// ReadReport reads a report from a JSON file, as [ParseReport] does.
 func ReadReport(path string) (*Report, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("chaos: reading report: %w", err)
+		return nil, fmt.Errorf("gameday: reading report: %w", err)
 	}
 	return ParseReport(b)
 }

@@ -1,4 +1,4 @@
-package chaos
+package gameday
 
 import (
 	"fmt"
@@ -17,98 +17,151 @@ import (
 // the hypothesis. The text depends only on the report, so equal reports
 // render byte-identical drafts.
 func (r *Report) Markdown() string {
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	var m markdown
+	during := r.failedProbes(PhaseDuring, PhaseStop)
+	after := r.failedProbes(PhaseAfter)
+	r.mdHeading(&m)
+	r.mdSummary(&m)
+	r.mdImpact(&m, during, after)
+	r.mdTimeline(&m)
+	r.mdDetection(&m)
+	m.list("What went well", r.wentWell(), "_Nothing stood out; add what the team saw._", "- ")
+	m.list("What went wrong", r.wentWrong(during, after), "_Nothing the probes saw; add what the team saw._", "- ")
+	m.list("Where we got lucky", r.gotLucky(during), "_Add near misses the team noticed._", "- ")
+	m.list("Action items", r.actionItems(during, after), "Keep this experiment as a regression test: replay it with `chaostest.Replay`.", "- [ ] ")
+	return strings.TrimSuffix(m.String(), "\n")
+}
+
+// markdown collects the text of a post-mortem draft.
+type markdown struct{ strings.Builder }
+
+func (m *markdown) printf(format string, args ...any) { fmt.Fprintf(&m.Builder, format, args...) }
+
+// list writes a section of bullets, or of the one item empty if there are
+// none.
+func (m *markdown) list(title string, items []string, empty, bullet string) {
+	m.printf("## %s\n\n", title)
+	if len(items) == 0 {
+		items = []string{empty}
+	}
+	for _, s := range items {
+		m.printf("%s%s\n", bullet, s)
+	}
+	m.printf("\n")
+}
+
+// mdHeading writes the title and the note under it.
+func (r *Report) mdHeading(m *markdown) {
 	title := r.Title
 	if title == "" {
 		title = "Untitled experiment"
 	}
-	w("# Post-mortem draft: %s\n\n", title)
-	w("_A blameless review of a game day run by faultline. Edit freely: the facts below come from the run; the judgements are drafts._\n\n")
+	m.printf("# Post-mortem draft: %s\n\n", title)
+	m.printf("_A blameless review of a game day run by faultline. Edit freely: the facts below come from the run; the judgements are drafts._\n\n")
+}
 
-	w("## Summary\n\n")
+// mdSummary writes the Summary section: the hypothesis, the outcome, and
+// what a replay needs.
+func (r *Report) mdSummary(m *markdown) {
+	m.printf("## Summary\n\n")
 	if r.Hypothesis != "" {
-		w("**Hypothesis:** %s\n\n", r.Hypothesis)
+		m.printf("**Hypothesis:** %s\n\n", r.Hypothesis)
 	}
-	w("**Status:** %s%s  \n", r.Status, map[bool]string{true: " (hypothesis did not hold)", false: ""}[r.Deviated])
-	w("**Verdict:** %s  \n", r.Verdict)
-	w("**Run:** %s, planned for %v, faults off after %v  \n", r.Started.UTC().Format(time.RFC3339), r.Duration, r.FaultsOff.Round(time.Millisecond))
-	w("**Replay:** seed `%d`, instance `%s`  \n", r.Seed, r.Instance)
-	w("**Plan:** `%s`\n\n", r.Plan.String())
+	deviated := ""
+	if r.Deviated {
+		deviated = " (hypothesis did not hold)"
+	}
+	m.printf("**Status:** %s%s  \n", r.Outcome, deviated)
+	m.printf("**Verdict:** %s  \n", r.Verdict)
+	m.printf("**Run:** %s, planned for %v, faults off after %v  \n", r.Started.UTC().Format(time.RFC3339), r.Duration, r.FaultsOff.Round(time.Millisecond))
+	m.printf("**Replay:** seed `%d`, instance `%s`  \n", r.Seed, r.Instance)
+	m.printf("**Plan:** `%s`\n\n", r.Plan.String())
+}
 
-	w("## Impact\n\n")
+// mdImpact writes the Impact section: the faults injected per point, the
+// probes that failed, and the cohorts compared.
+func (r *Report) mdImpact(m *markdown, during, after []string) {
+	m.printf("## Impact\n\n")
+	if total := r.injected(); total == 0 {
+		m.printf("No fault was injected.\n\n")
+	} else {
+		plural := ""
+		if len(r.Injections) != 1 {
+			plural = "s"
+		}
+		m.printf("%d faults were injected at %d point%s.\n\n", total, len(r.Injections), plural)
+		m.printf("| Point | Injected | By kind |\n|---|---:|---|\n")
+		for _, pi := range r.Injections {
+			m.printf("| `%s` | %d | %s |\n", pi.Point, pi.Total, kindCounts(pi.ByKind))
+		}
+		m.printf("\n")
+	}
+	if len(during) == 0 && len(after) == 0 {
+		m.printf("No steady-state probe failed while or after the faults were on.\n\n")
+	}
+	if len(during) > 0 {
+		m.printf("Probes that failed while the faults were on: %s.\n\n", codeList(during))
+	}
+	if len(after) > 0 {
+		m.printf("Probes still failing after the faults were off: %s.\n\n", codeList(after))
+	}
+	if c := r.Cohort; c != nil && c.Experiment != nil && c.Control != nil {
+		m.printf("Cohorts by `%s` (experiment share %v):\n\n", c.Label, c.Share)
+		m.printf("| Cohort | Calls | Success ratio | p50 | p99 |\n|---|---:|---:|---:|---:|\n")
+		m.printf("| experiment | %d | %.4f | %v | %v |\n", c.Experiment.Count, c.Experiment.SuccessRatio, c.Experiment.P50, c.Experiment.P99)
+		m.printf("| control | %d | %.4f | %v | %v |\n\n", c.Control.Count, c.Control.SuccessRatio, c.Control.P50, c.Control.P99)
+	}
+}
+
+// mdTimeline writes the Timeline section.
+func (r *Report) mdTimeline(m *markdown) {
+	m.printf("## Timeline\n\n")
+	m.printf("Offsets from the start of the run.\n\n| At | Phase | Event |\n|---:|---|---|\n")
+	for _, e := range r.Timeline {
+		m.printf("| %v | %s | %s |\n", e.At.Round(time.Millisecond), e.Phase, strings.ReplaceAll(e.Message, "|", `\|`))
+	}
+	m.printf("\n")
+}
+
+// mdDetection writes the Detection section: how soon a probe saw the
+// faults, and when a stop condition switched them off.
+func (r *Report) mdDetection(m *markdown) {
+	m.printf("## Detection\n\n")
+	firstFail, ok := r.firstFailure()
+	switch {
+	case r.Outcome == OutcomeFailed:
+		m.printf("The steady state failed before any fault: the system was not healthy enough to experiment on.\n\n")
+	case r.FirstInjection == 0 && r.injected() == 0:
+		m.printf("Nothing was injected, so there was nothing to detect.\n\n")
+	case !ok:
+		m.printf("No probe detected the faults. Either the system absorbed them, or the probes do not watch the paths that failed.\n\n")
+	default:
+		m.printf("The first probe failure, %s, came %v after the first injection.\n\n", "`"+firstFail.Result.Probe+"`", (firstFail.At - r.FirstInjection).Round(time.Millisecond))
+	}
+	if r.Outcome == OutcomeAborted {
+		m.printf("The stop condition `%s` tripped and the kill switch was thrown at %v.\n\n", r.StopReason, r.FaultsOff.Round(time.Millisecond))
+	}
+}
+
+// injected returns the number of faults injected at every point.
+func (r *Report) injected() uint64 {
 	var total uint64
 	for _, pi := range r.Injections {
 		total += pi.Total
 	}
-	if total == 0 {
-		w("No fault was injected.\n\n")
-	} else {
-		w("%d faults were injected at %d point%s.\n\n", total, len(r.Injections), map[bool]string{true: "s"}[len(r.Injections) != 1])
-		w("| Point | Injected | By kind |\n|---|---:|---|\n")
-		for _, pi := range r.Injections {
-			w("| `%s` | %d | %s |\n", pi.Point, pi.Total, kindCounts(pi.ByKind))
-		}
-		w("\n")
-	}
-	during := r.failedProbes(PhaseDuring, PhaseStop)
-	after := r.failedProbes(PhaseAfter)
-	switch {
-	case len(during) == 0 && len(after) == 0:
-		w("No steady-state probe failed while or after the faults were on.\n\n")
-	default:
-		if len(during) > 0 {
-			w("Probes that failed while the faults were on: %s.\n\n", codeList(during))
-		}
-		if len(after) > 0 {
-			w("Probes still failing after the faults were off: %s.\n\n", codeList(after))
-		}
-	}
-	if c := r.Cohort; c != nil && c.Experiment != nil && c.Control != nil {
-		w("Cohorts by `%s` (experiment share %v):\n\n", c.Label, c.Share)
-		w("| Cohort | Calls | Success ratio | p50 | p99 |\n|---|---:|---:|---:|---:|\n")
-		w("| experiment | %d | %.4f | %v | %v |\n", c.Experiment.Count, c.Experiment.SuccessRatio, c.Experiment.P50, c.Experiment.P99)
-		w("| control | %d | %.4f | %v | %v |\n\n", c.Control.Count, c.Control.SuccessRatio, c.Control.P50, c.Control.P99)
-	}
+	return total
+}
 
-	w("## Timeline\n\n")
-	w("Offsets from the start of the run.\n\n| At | Phase | Event |\n|---:|---|---|\n")
-	for _, e := range r.Timeline {
-		w("| %v | %s | %s |\n", e.At.Round(time.Millisecond), e.Phase, strings.ReplaceAll(e.Message, "|", `\|`))
-	}
-	w("\n")
-
-	w("## Detection\n\n")
-	firstFail, ok := r.firstFailure()
-	switch {
-	case r.Status == StatusFailed:
-		w("The steady state failed before any fault: the system was not healthy enough to experiment on.\n\n")
-	case r.FirstInjection == 0 && total == 0:
-		w("Nothing was injected, so there was nothing to detect.\n\n")
-	case !ok:
-		w("No probe detected the faults. Either the system absorbed them, or the probes do not watch the paths that failed.\n\n")
-	default:
-		w("The first probe failure, %s, came %v after the first injection.\n\n", "`"+firstFail.Result.Probe+"`", (firstFail.At - r.FirstInjection).Round(time.Millisecond))
-	}
-	if r.Status == StatusAborted {
-		w("The stop condition `%s` tripped and the kill switch was thrown at %v.\n\n", r.StopReason, r.FaultsOff.Round(time.Millisecond))
-	}
-
-	list := func(title string, items []string, empty, bullet string) {
-		w("## %s\n\n", title)
-		if len(items) == 0 {
-			items = []string{empty}
+// failedProbes returns the names of the probes that failed in the phases
+// given, in the order of their first failure.
+func (r *Report) failedProbes(phases ...Phase) []string {
+	var names []string
+	for _, p := range r.Probes {
+		if !p.Result.OK && slices.Contains(phases, p.Phase) && !slices.Contains(names, p.Result.Probe) {
+			names = append(names, p.Result.Probe)
 		}
-		for _, s := range items {
-			w("%s%s\n", bullet, s)
-		}
-		w("\n")
 	}
-	list("What went well", r.wentWell(), "_Nothing stood out; add what the team saw._", "- ")
-	list("What went wrong", r.wentWrong(during, after), "_Nothing the probes saw; add what the team saw._", "- ")
-	list("Where we got lucky", r.gotLucky(during), "_Add near misses the team noticed._", "- ")
-	list("Action items", r.actionItems(during, after), "Keep this experiment as a regression test: replay it with `chaostest.Replay`.", "- [ ] ")
-	return strings.TrimSuffix(b.String(), "\n")
+	return names
 }
 
 func kindCounts(m map[faults.Kind]uint64) string {
@@ -160,7 +213,7 @@ func (r *Report) probeNames() []string {
 
 func (r *Report) wentWell() []string {
 	var s []string
-	if r.Status == StatusFailed {
+	if r.Outcome == OutcomeFailed {
 		return s
 	}
 	for _, n := range r.probeNames() {
@@ -168,10 +221,10 @@ func (r *Report) wentWell() []string {
 			s = append(s, fmt.Sprintf("`%s` held throughout the faults.", n))
 		}
 	}
-	if r.Status == StatusAborted {
+	if r.Outcome == OutcomeAborted {
 		s = append(s, fmt.Sprintf("The stop condition `%s` worked: the faults were switched off within one probe interval (%v).", r.StopReason, r.Interval))
 	}
-	if len(r.RollbackErrors) == 0 && r.Status != StatusFailed {
+	if len(r.RollbackErrors) == 0 && r.Outcome != OutcomeFailed {
 		s = append(s, "Every rollback succeeded.")
 	}
 	return s
@@ -179,7 +232,7 @@ func (r *Report) wentWell() []string {
 
 func (r *Report) wentWrong(during, after []string) []string {
 	var s []string
-	if r.Status == StatusFailed {
+	if r.Outcome == OutcomeFailed {
 		for _, n := range r.failedProbes(PhaseBefore) {
 			s = append(s, fmt.Sprintf("`%s` failed before any fault was injected.", n))
 		}
@@ -198,7 +251,7 @@ func (r *Report) wentWrong(during, after []string) []string {
 
 func (r *Report) gotLucky(during []string) []string {
 	var s []string
-	if r.Status == StatusFailed {
+	if r.Outcome == OutcomeFailed {
 		return s
 	}
 	if !r.Deviated && len(r.Injections) > 0 {
@@ -208,7 +261,7 @@ func (r *Report) gotLucky(during []string) []string {
 		}
 		s = append(s, fmt.Sprintf("Faults at %s did not move any probe: confirm the probes watch these paths before trusting the result.", codeList(points)))
 	}
-	if r.Status == StatusCompleted && len(r.failedProbes(PhaseStop)) == 0 && len(during) > 0 {
+	if r.Outcome == OutcomeCompleted && len(r.failedProbes(PhaseStop)) == 0 && len(during) > 0 {
 		s = append(s, "The steady state deviated but no stop condition tripped: in production the faults would have run their full course.")
 	}
 	for _, pi := range r.Injections {
@@ -234,7 +287,7 @@ func (r *Report) actionItems(during, after []string) []string {
 			s = append(s, fmt.Sprintf("Add a test that replays the %d faults at `%s` (seed %d) with `chaostest.Replay`, and make it pass.", pi.Total, pi.Point, r.Seed))
 		}
 	}
-	if r.Status == StatusCompleted && len(r.failedProbes(PhaseStop)) == 0 && len(during) > 0 {
+	if r.Outcome == OutcomeCompleted && len(r.failedProbes(PhaseStop)) == 0 && len(during) > 0 {
 		s = append(s, "Add a stop condition that trips on this deviation.")
 	}
 	for _, e := range r.RollbackErrors {

@@ -88,10 +88,10 @@ func ExampleMonkey_Run() {
 func ExampleNew() {
 	_, err := monkey.New(chaos.New(),
 		[]chaos.Rule{{Point: "db.query", Fault: faults.Abort(), Rate: 1.5}},
-		monkey.WithShare(0),
+		monkey.WithShare(1.5),
 		monkey.WithWindows(chaos.TimeWindow{Start: "9am", End: "17:00"}),
 	)
 	fmt.Println(err)
 	// Output:
-	// monkey: invalid configuration: candidates[0].rate: 1.5 is outside [0,1]; share: 0 is outside (0,1]; windows[0].start: "9am" is not a time of day (HH:MM)
+	// monkey: invalid configuration: candidates[0].rate: 1.5 is outside [0,1]; share: 1.5 is outside (0,1]; windows[0].start: "9am" is not a time of day (HH:MM)
 }

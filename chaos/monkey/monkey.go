@@ -127,31 +127,50 @@ func WithSeed(seed uint64) Option {
 }
 
 // WithMeanInterval sets the mean time between activations, counted only
-// while a window is open. The default is [DefaultMeanInterval]; d must be
-// positive.
+// while a window is open. The default, and what 0 means, is
+// [DefaultMeanInterval]. The interval cannot be turned off, so New
+// refuses a negative d.
 func WithMeanInterval(d time.Duration) Option {
-	return option(func(c *config) { c.mean = d })
+	return option(func(c *config) { setDuration(&c.mean, d) })
 }
 
 // WithLength sets how long each activation lasts (cut short when its
-// window closes). The default is [DefaultLength]; d must be positive.
+// window closes). The default, and what 0 means, is [DefaultLength]. The
+// length cannot be turned off, so New refuses a negative d.
 func WithLength(d time.Duration) Option {
-	return option(func(c *config) { c.length = d })
+	return option(func(c *config) { setDuration(&c.length, d) })
 }
 
 // WithMinGap keeps the starts of two activations at least d apart. An
 // activation never starts before the previous one ended, whatever d. The
-// default is 0: no gap beyond that; d must not be negative.
+// default, and what 0 means, is no gap beyond that; d < 0 turns the gap
+// off too.
 func WithMinGap(d time.Duration) Option {
-	return option(func(c *config) { c.minGap = d })
+	return option(func(c *config) { c.minGap = max(d, 0) })
 }
 
 // WithShare sets the share in (0,1] of instances that take part in each
 // activation, drawn afresh each time from the seed, the activation's
 // number and the instance id, so that every instance of a fleet running
-// the same seed and start agrees on who takes part. The default is 1: all.
+// the same seed and start agrees on who takes part. The default, and what
+// 0 means, is 1: all; f < 0 turns the share off, which also lets all take
+// part. New refuses f > 1 and NaN.
 func WithShare(f float64) Option {
-	return option(func(c *config) { c.share = f })
+	return option(func(c *config) {
+		switch {
+		case f < 0:
+			c.share = 1
+		case f != 0: // NaN included, for New to refuse
+			c.share = f
+		}
+	})
+}
+
+// setDuration sets *dst, which holds its default, to d unless d is 0.
+func setDuration(dst *time.Duration, d time.Duration) {
+	if d != 0 {
+		*dst = d
+	}
 }
 
 // WithWindows limits activations to the windows: an activation starts only
@@ -224,14 +243,11 @@ func New(e *chaos.Engine, candidates []chaos.Rule, opts ...Option) (*Monkey, err
 	}
 	probs = append(probs, planProblems("candidates", chaos.Plan{Rules: candidates})...)
 	probs = append(probs, planProblems("base", c.base)...)
-	if c.mean <= 0 {
-		probs = append(probs, fmt.Sprintf("mean interval: %v is not positive", c.mean))
+	if c.mean < 0 {
+		probs = append(probs, fmt.Sprintf("mean interval: %v is negative", c.mean))
 	}
-	if c.length <= 0 {
-		probs = append(probs, fmt.Sprintf("length: %v is not positive", c.length))
-	}
-	if c.minGap < 0 {
-		probs = append(probs, fmt.Sprintf("min gap: %v is negative", c.minGap))
+	if c.length < 0 {
+		probs = append(probs, fmt.Sprintf("length: %v is negative", c.length))
 	}
 	if !(c.share > 0 && c.share <= 1) {
 		probs = append(probs, fmt.Sprintf("share: %v is outside (0,1]", c.share))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -43,10 +44,8 @@ func TestNewInvalid(t *testing.T) {
 		{name: "no candidates", want: "candidates: none given"},
 		{name: "bad candidate", cands: []chaos.Rule{{Point: "x", Fault: faults.Abort(), Rate: 2}}, want: "candidates[0].rate"},
 		{name: "bad base", opts: []monkey.Option{monkey.WithBase(chaos.Plan{Rules: []chaos.Rule{{Point: "", Fault: faults.Abort(), Rate: 1}}})}, want: "base[0].point"},
-		{name: "mean", opts: []monkey.Option{monkey.WithMeanInterval(0)}, want: "mean interval: 0s is not positive"},
-		{name: "length", opts: []monkey.Option{monkey.WithLength(-time.Second)}, want: "length: -1s is not positive"},
-		{name: "gap", opts: []monkey.Option{monkey.WithMinGap(-time.Second)}, want: "min gap: -1s is negative"},
-		{name: "share zero", opts: []monkey.Option{monkey.WithShare(0)}, want: "share: 0 is outside (0,1]"},
+		{name: "mean", opts: []monkey.Option{monkey.WithMeanInterval(-time.Second)}, want: "mean interval: -1s is negative"},
+		{name: "length", opts: []monkey.Option{monkey.WithLength(-time.Second)}, want: "length: -1s is negative"},
 		{name: "share high", opts: []monkey.Option{monkey.WithShare(1.5)}, want: "share: 1.5 is outside (0,1]"},
 		{name: "share NaN", opts: []monkey.Option{monkey.WithShare(math.NaN())}, want: "share: NaN"},
 		{name: "window day", opts: []monkey.Option{monkey.WithWindows(chaos.TimeWindow{Days: []time.Weekday{9}})}, want: "windows[0].days: 9 is not a weekday"},
@@ -326,5 +325,32 @@ func TestShare(t *testing.T) {
 		if n == 0 || n == instances {
 			t.Errorf("activation %d: %d of %d instances took part", j+1, n, instances)
 		}
+	}
+}
+
+// Zero means the default and a negative value turns a setting off: each
+// option so given makes the schedule of the settings it stands for.
+func TestOptionZeroAndNegative(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts, as []monkey.Option
+	}{
+		{"zero mean interval", []monkey.Option{monkey.WithMeanInterval(0)}, []monkey.Option{monkey.WithMeanInterval(monkey.DefaultMeanInterval)}},
+		{"zero length", []monkey.Option{monkey.WithLength(0)}, []monkey.Option{monkey.WithLength(monkey.DefaultLength)}},
+		{"zero min gap", []monkey.Option{monkey.WithMinGap(time.Hour), monkey.WithMinGap(0)}, nil},
+		{"negative min gap", []monkey.Option{monkey.WithMinGap(-time.Hour)}, nil},
+		{"zero share", []monkey.Option{monkey.WithShare(0)}, []monkey.Option{monkey.WithShare(1)}},
+		{"negative share", []monkey.Option{monkey.WithShare(0.5), monkey.WithShare(-1)}, []monkey.Option{monkey.WithShare(1)}},
+	}
+	from := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := chaos.New(chaos.WithSeed(7), chaos.WithInstance("web-1"))
+			got := mustNew(t, e, tt.opts...).Schedule(from, 20)
+			want := mustNew(t, e, tt.as...).Schedule(from, 20)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("schedule differs:\n got %v\nwant %v", got, want)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"time"
 )
 
 // File returns a source named "file:PATH" that reads a plan, in JSON or
@@ -74,16 +73,8 @@ func (s *fileSource) Watch(ctx context.Context, yield func(Update)) error {
 		return nil
 	}
 	s.check(&st, yield)
-	t := time.NewTicker(s.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			s.check(&st, yield)
-		}
-	}
+	every(ctx, s.interval, func() { s.check(&st, yield) })
+	return nil
 }
 
 // check looks at the file once, and yields when it changed and has held

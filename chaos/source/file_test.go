@@ -17,6 +17,25 @@ import (
 	"github.com/faultline-go/faultline/chaos/source"
 )
 
+// runFile writes plan to a new file and runs, inside a synctest bubble
+// and until the test ends, a runner over a File source at its path
+// checking every second, on a new engine. It returns once the engine has
+// the file's plan.
+func runFile(t *testing.T, plan string) (path string, e *chaos.Engine, r *source.Runner) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "plan")
+	replace(t, path, plan)
+	e = chaos.New(chaos.WithSeed(1))
+	r = source.NewRunner(e, source.File(path, source.WithInterval(time.Second)))
+	stop := run(t, r)
+	t.Cleanup(func() { _ = stop() })
+	tick(time.Second)
+	if got := e.Plan().String(); got != plan {
+		t.Fatalf("plan = %q at start, want %q", got, plan)
+	}
+	return path, e, r
+}
+
 // replace writes content to path the safe way: a temporary file in the
 // same directory, flushed to disk, then renamed into place.
 func replace(t *testing.T, path, content string) {
@@ -63,14 +82,9 @@ func TestFile(t *testing.T) {
 		}
 		stop := run(t, r)
 		defer stop()
-		tick := func() {
-			t.Helper()
-			<-time.After(time.Second) // fake time: the bubble's clock moves at once
-			synctest.Wait()
-		}
 		// settle lets a new file hold still for a whole interval, after
 		// which the source reads it.
-		settle := func() { tick(); tick() }
+		settle := func() { tick(time.Second); tick(time.Second) }
 		check := func(step, plan string, applied, failed uint64) {
 			t.Helper()
 			if got := e.Plan().String(); got != plan {
@@ -86,18 +100,18 @@ func TestFile(t *testing.T) {
 		if errs := errs(); len(errs) != 1 || !errors.Is(errs[0], fs.ErrNotExist) {
 			t.Fatalf("errors = %v, want one matching fs.ErrNotExist", errs)
 		}
-		tick()
+		tick(time.Second)
 		check("still missing is reported once", "", 0, 1)
 
 		replace(t, path, `{"version":"v1","rules":[{"point":"db.query","fault":"error(a)"}]}`)
-		tick()
+		tick(time.Second)
 		check("created, not read before it holds still", "", 0, 1)
-		tick()
+		tick(time.Second)
 		check("created", "db.query=error(a)", 1, 1)
 		if got := e.Active().Source; got != "file:"+path+"@v1" {
 			t.Errorf("source = %q", got)
 		}
-		tick()
+		tick(time.Second)
 		check("unchanged file is not read again", "db.query=error(a)", 1, 1)
 
 		replace(t, path, "db.query=error(b)")
@@ -110,11 +124,11 @@ func TestFile(t *testing.T) {
 		if err := r.Status().Err; !errors.Is(err, chaos.ErrInvalidPlan) {
 			t.Errorf("error = %v, want one matching ErrInvalidPlan", err)
 		}
-		tick()
+		tick(time.Second)
 		check("the same garbage is reported once", "db.query=error(b)", 2, 2)
 
 		replace(t, path, strings.Repeat("x", 201))
-		tick()
+		tick(time.Second)
 		check("too large keeps the last good plan", "db.query=error(b)", 2, 3)
 		if err := r.Status().Err; !errors.Is(err, source.ErrTooLarge) {
 			t.Errorf("error = %v, want one matching ErrTooLarge", err)
@@ -123,13 +137,13 @@ func TestFile(t *testing.T) {
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
-		tick()
+		tick(time.Second)
 		check("removed keeps the last good plan", "db.query=error(b)", 2, 4)
 
 		if err := os.Mkdir(path, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		tick()
+		tick(time.Second)
 		check("a directory keeps the last good plan", "db.query=error(b)", 2, 5)
 		if err := r.Status().Err; err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Errorf("error = %v, want not a regular file", err)
@@ -163,21 +177,8 @@ func TestFileName(t *testing.T) {
 // A file written in place in two halves, one check apart, is never taken
 // for the shorter plan of its first half.
 func TestFileTwoHalves(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "plan")
-	replace(t, path, "db.query=error(old)")
 	synctest.Test(t, func(t *testing.T) {
-		e := chaos.New(chaos.WithSeed(1))
-		r := source.NewRunner(e, source.File(path, source.WithInterval(time.Second)))
-		stop := run(t, r)
-		defer stop()
-		tick := func() {
-			<-time.After(time.Second)
-			synctest.Wait()
-		}
-		tick()
-		if got := e.Plan().String(); got != "db.query=error(old)" {
-			t.Fatalf("plan = %q at start", got)
-		}
+		path, e, r := runFile(t, "db.query=error(old)")
 
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
@@ -188,12 +189,12 @@ func TestFileTwoHalves(t *testing.T) {
 			if _, err := f.WriteString(half); err != nil {
 				t.Fatal(err)
 			}
-			tick()
+			tick(time.Second)
 			if got := e.Plan().String(); got != "db.query=error(old)" {
 				t.Fatalf("after half %d: plan = %q, want the old plan until the file holds still", i+1, got)
 			}
 		}
-		tick()
+		tick(time.Second)
 		if got := e.Plan().String(); got != "db.query=error(a);db.exec=error(b)" {
 			t.Fatalf("plan = %q once the file held still, want the whole plan", got)
 		}
@@ -207,25 +208,12 @@ func TestFileTwoHalves(t *testing.T) {
 // re-arms the engine the file's plan applies at the next check, though
 // the file did not change again.
 func TestFileKillSwitch(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "plan")
-	replace(t, path, "db.query=error(a)")
 	synctest.Test(t, func(t *testing.T) {
-		e := chaos.New(chaos.WithSeed(1))
-		r := source.NewRunner(e, source.File(path, source.WithInterval(time.Second)))
-		stop := run(t, r)
-		defer stop()
-		tick := func() {
-			<-time.After(time.Second)
-			synctest.Wait()
-		}
-		tick()
-		if got := e.Plan().String(); got != "db.query=error(a)" {
-			t.Fatalf("plan = %q at start", got)
-		}
+		path, e, r := runFile(t, "db.query=error(a)")
 		e.Disable("test: alice")
 		replace(t, path, "db.query=error(b)")
 		for range 10 {
-			tick()
+			tick(time.Second)
 		}
 		if !e.Disabled() || e.Plan().String() != "" {
 			t.Fatalf("a rewritten file undid the kill switch: disabled %v, plan %q", e.Disabled(), e.Plan())
@@ -234,7 +222,7 @@ func TestFileKillSwitch(t *testing.T) {
 			t.Errorf("status = %+v, want the new plan held once", s)
 		}
 		e.Rearm("test: alice")
-		tick()
+		tick(time.Second)
 		if got := e.Plan().String(); got != "db.query=error(b)" {
 			t.Fatalf("plan = %q after the re-arm, want the file's", got)
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -51,10 +52,17 @@ func run(t *testing.T, r *source.Runner) (stop func() error) {
 	}
 }
 
+// tick moves a synctest bubble's fake clock on by d, at once, and waits
+// for every goroutine in it to settle.
+func tick(d time.Duration) {
+	<-time.After(d)
+	synctest.Wait()
+}
+
 // mustPlan parses a plan written in the test.
 func mustPlan(t *testing.T, s string) chaos.Plan {
 	t.Helper()
-	p, err := chaos.DecodePlan([]byte(s))
+	p, err := chaos.ParsePlan(s)
 	if err != nil {
 		t.Fatalf("plan %q: %v", s, err)
 	}

@@ -22,7 +22,7 @@ func TestHTTPKillSwitch(t *testing.T) {
 			name: "document edited",
 			after: func(rig *httpRig) {
 				rig.srv.set(func(s *planServer) { s.body, s.etag = "db.query=error(b)", `"b"` })
-				rig.after(30 * time.Second)
+				tick(30 * time.Second)
 			},
 			plan: "db.query=error(b)",
 		},
@@ -30,12 +30,12 @@ func TestHTTPKillSwitch(t *testing.T) {
 			name: "stale, then the same document back",
 			after: func(rig *httpRig) {
 				rig.srv.set(func(s *planServer) { s.hang = true })
-				rig.after(2 * time.Minute)
+				tick(2 * time.Minute)
 				if s := rig.r.Status(); !s.Stale {
 					rig.t.Fatalf("status = %+v, want stale", s)
 				}
 				rig.srv.set(func(s *planServer) { s.hang = false })
-				rig.after(time.Minute)
+				tick(time.Minute)
 				if s := rig.r.Status(); s.Stale || s.Held == 0 {
 					rig.t.Fatalf("status = %+v, want the document back and held", s)
 				}
@@ -51,7 +51,7 @@ func TestHTTPKillSwitch(t *testing.T) {
 				rig.wantPlan("first poll", "db.query=error(a)")
 				rig.eng.Disable("test: alice")
 				tt.after(rig)
-				rig.after(10 * time.Minute)
+				tick(10 * time.Minute)
 				rig.wantPlan("killed", "")
 				if !rig.eng.Disabled() {
 					t.Fatal("the source undid the kill switch")
@@ -61,7 +61,7 @@ func TestHTTPKillSwitch(t *testing.T) {
 				}
 
 				rig.eng.Rearm("test: alice")
-				rig.after(source.DefaultRearmCheck)
+				tick(source.DefaultRearmCheck)
 				rig.wantPlan("re-armed", tt.plan)
 				if s := rig.r.Status(); s.Holding || s.Applied != 2 {
 					t.Errorf("status = %+v, want 2 applied and nothing held", s)
@@ -79,12 +79,12 @@ func TestHTTPRearmNextPoll(t *testing.T) {
 		rig := newHTTPRigRunner(t, srv, []source.RunnerOption{source.WithRearmCheck(-1)})
 		rig.wantPlan("first poll", "db.query=error(a)")
 		rig.eng.Disable("test: alice")
-		rig.after(time.Minute)
+		tick(time.Minute)
 		rig.wantPlan("killed", "")
 		rig.eng.Rearm("test: alice")
-		rig.after(29 * time.Second)
+		tick(29 * time.Second)
 		rig.wantPlan("re-armed, before the next poll", "")
-		rig.after(time.Second)
+		tick(time.Second)
 		rig.wantPlan("re-armed, at the next poll", "db.query=error(a)")
 	})
 }

@@ -57,12 +57,6 @@ func newHTTPRigRunner(t *testing.T, srv *planServer, ropts []source.RunnerOption
 	return rig
 }
 
-// after lets d of fake time pass, and the source settle.
-func (rig *httpRig) after(d time.Duration) {
-	<-time.After(d) // fake time: the bubble's clock moves at once
-	synctest.Wait()
-}
-
 func (rig *httpRig) wantPlan(step, plan string) {
 	rig.t.Helper()
 	if got := rig.eng.Plan().String(); got != plan {
@@ -101,7 +95,7 @@ func TestHTTPChanges(t *testing.T) {
 			t.Errorf("first request sent If-None-Match %q", got)
 		}
 
-		rig.after(30 * time.Second)
+		tick(30 * time.Second)
 		if n := srv.count(); n != 2 {
 			t.Fatalf("%d requests after one interval, want 2", n)
 		}
@@ -115,14 +109,14 @@ func TestHTTPChanges(t *testing.T) {
 		srv.set(func(s *planServer) {
 			s.body, s.etag = `{"version":"v2","rules":[{"point":"db.query","fault":"error(b)"}]}`, `"b"`
 		})
-		rig.after(30 * time.Second)
+		tick(30 * time.Second)
 		rig.wantPlan("changed", "db.query=error(b)")
 		if got := rig.eng.Active().Source; got != planURL+"@v2" {
 			t.Errorf("source = %q, want the URL at the plan's version", got)
 		}
 
 		srv.set(func(s *planServer) { s.body, s.etag = "", "" })
-		rig.after(30 * time.Second)
+		tick(30 * time.Second)
 		rig.wantPlan("an empty document switches faults off", "")
 	})
 }
@@ -153,9 +147,9 @@ func TestHTTPFailures(t *testing.T) {
 				rig := newHTTPRig(t, srv, source.WithMaxBytes(1024), source.WithTimeout(5*time.Second))
 				rig.wantPlan("first poll", good)
 				srv.set(tt.set)
-				rig.after(30 * time.Second)
+				tick(30 * time.Second)
 				if tt.name == "hang" {
-					rig.after(5 * time.Second)
+					tick(5 * time.Second)
 				}
 				rig.wantPlan("after the failure", good)
 				err := rig.lastErr()
@@ -169,7 +163,7 @@ func TestHTTPFailures(t *testing.T) {
 				srv.set(func(s *planServer) {
 					s.status, s.body, s.etag, s.length, s.hang = 0, "db.query=error(new)", "", false, false
 				})
-				rig.after(2 * time.Second)
+				tick(2 * time.Second)
 				rig.wantPlan("recovered", "db.query=error(new)")
 			})
 		})
@@ -182,7 +176,7 @@ func TestHTTPBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := &planServer{status: 503}
 		rig := newHTTPRig(t, srv, source.WithStaleAfter(-1))
-		rig.after(10 * time.Minute)
+		tick(10 * time.Minute)
 		srv.mu.Lock()
 		at := append([]time.Time(nil), srv.times...)
 		srv.mu.Unlock()
@@ -218,12 +212,12 @@ func TestHTTPStale(t *testing.T) {
 		rig.wantPlan("first poll", "db.query=error(a)")
 
 		srv.set(func(s *planServer) { s.hang = true })
-		rig.after(2*time.Minute - time.Second)
+		tick(2*time.Minute - time.Second)
 		rig.wantPlan("before the limit", "db.query=error(a)")
 		if rig.r.Status().Stale {
 			t.Fatal("stale before the limit")
 		}
-		rig.after(time.Second)
+		tick(time.Second)
 		rig.wantPlan("at the limit, the fail-safe", "")
 		if got := rig.eng.Active().Source; got != planURL+"@stale" {
 			t.Errorf("source = %q", got)
@@ -232,7 +226,7 @@ func TestHTTPStale(t *testing.T) {
 			t.Errorf("status = %+v, want stale", s)
 		}
 		n, afterStale := len(rig.errors()), srv.count()
-		rig.after(5 * time.Minute)
+		tick(5 * time.Minute)
 		for _, err := range rig.errors()[n:] {
 			if errors.Is(err, source.ErrStale) {
 				t.Errorf("stale reported twice: %v", err)
@@ -244,7 +238,7 @@ func TestHTTPStale(t *testing.T) {
 		// A request in flight may hang for its 10s timeout, and the
 		// next waits at most the 30s interval.
 		srv.set(func(s *planServer) { s.hang = false })
-		rig.after(40 * time.Second)
+		tick(40 * time.Second)
 		rig.wantPlan("recovered", "db.query=error(a)")
 		if got := srv.reqs()[afterStale].Header.Get("If-None-Match"); got != "" {
 			t.Errorf("after the fail-safe the source sent If-None-Match %q", got)
@@ -261,7 +255,7 @@ func TestHTTPStaleOnGarbage(t *testing.T) {
 		srv := &planServer{body: "db.query=error(a)"}
 		rig := newHTTPRig(t, srv)
 		srv.set(func(s *planServer) { s.body = "{not a plan" })
-		rig.after(source.DefaultStaleAfter)
+		tick(source.DefaultStaleAfter)
 		rig.wantPlan("after the default limit", "")
 		if !rig.r.Status().Stale {
 			t.Error("not stale")
@@ -281,8 +275,7 @@ func TestHTTPStaleFromStart(t *testing.T) {
 		src := source.HTTP(planURL, source.WithClient(&http.Client{Transport: memTransport{srv}}), source.WithStaleAfter(time.Minute))
 		stop := run(t, source.NewRunner(e, src))
 		defer stop()
-		<-time.After(time.Minute)
-		synctest.Wait()
+		tick(time.Minute)
 		if e.Plan().String() != "" {
 			t.Errorf("plan = %q after the limit", e.Plan())
 		}
@@ -292,8 +285,8 @@ func TestHTTPStaleFromStart(t *testing.T) {
 func TestHTTPJitter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := &planServer{body: "x=abort", etag: `"x"`}
-		rig := newHTTPRig(t, srv, source.WithJitter(0.5), source.WithInterval(10*time.Second))
-		rig.after(30 * time.Minute)
+		newHTTPRig(t, srv, source.WithJitter(0.5), source.WithInterval(10*time.Second))
+		tick(30 * time.Minute)
 		srv.mu.Lock()
 		at := append([]time.Time(nil), srv.times...)
 		srv.mu.Unlock()

@@ -31,6 +31,14 @@ const (
 	DefaultRearmCheck = time.Second
 )
 
+// setDuration sets *dst, which holds its default, by the rule of every
+// numeric option: d == 0 keeps the default, d < 0 stores -1 (off).
+func setDuration(dst *time.Duration, d time.Duration) {
+	if d != 0 {
+		*dst = max(d, -1)
+	}
+}
+
 // RunnerOption configures a [Runner] made by [NewRunner]. Only this package
 // makes RunnerOptions.
 type RunnerOption interface{ applyRunner(*Runner) }
@@ -64,11 +72,7 @@ func WithOnUpdate(f func(RunnerStatus)) RunnerOption {
 // [DefaultRearmCheck]; d < 0 turns the check off, and the plan then
 // applies again at the source's next update.
 func WithRearmCheck(d time.Duration) RunnerOption {
-	return runnerOption(func(r *Runner) {
-		if d != 0 {
-			r.rearmCheck = max(d, -1)
-		}
-	})
+	return runnerOption(func(r *Runner) { setDuration(&r.rearmCheck, d) })
 }
 
 // FileOption configures a source made by [File]. Only this package makes
@@ -104,11 +108,7 @@ func (f pollOption) applyHTTP(s *httpSource) { f(&s.pollConfig) }
 // returns, as [Env] does; an HTTP source then neither retries nor fails
 // safe.
 func WithInterval(d time.Duration) PollOption {
-	return pollOption(func(c *pollConfig) {
-		if d != 0 {
-			c.interval = max(d, -1)
-		}
-	})
+	return pollOption(func(c *pollConfig) { setDuration(&c.interval, d) })
 }
 
 // WithMaxBytes refuses plan documents larger than n bytes, with an error
@@ -151,11 +151,7 @@ func WithBearerToken(token string) HTTPOption {
 // means, is [DefaultTimeout]; d < 0 turns the timeout off, leaving only
 // the client's own and the fail-safe's deadline.
 func WithTimeout(d time.Duration) HTTPOption {
-	return httpOption(func(s *httpSource) {
-		if d != 0 {
-			s.timeout = max(d, -1)
-		}
-	})
+	return httpOption(func(s *httpSource) { setDuration(&s.timeout, d) })
 }
 
 // WithJitter spreads each wait between good polls uniformly over the
@@ -184,11 +180,7 @@ func WithJitter(f float64) HTTPOption {
 // included, plus the timeout) would trip between two good answers, so
 // Watch refuses it with an error, before any request.
 func WithStaleAfter(d time.Duration) HTTPOption {
-	return httpOption(func(s *httpSource) {
-		if d != 0 {
-			s.staleAfter = max(d, -1)
-		}
-	})
+	return httpOption(func(s *httpSource) { setDuration(&s.staleAfter, d) })
 }
 
 // Redirects says which HTTP redirects an [HTTP] source follows (see

@@ -68,8 +68,7 @@ func TestHTTPJitterOption(t *testing.T) {
 				srv := &planServer{body: "x=abort", etag: `"x"`}
 				src := source.HTTP(planURL, append(httpTestOpts(srv), source.WithJitter(tt.jitter), source.WithStaleAfter(-1))...)
 				stop := run(t, source.NewRunner(chaos.New(), src))
-				<-time.After(time.Hour)
-				synctest.Wait()
+				tick(time.Hour)
 				if err := stop(); err != nil {
 					t.Fatal(err)
 				}

@@ -164,22 +164,15 @@ func (r *Runner) notify(s RunnerStatus) {
 // watchKillSwitch looks at the engine's kill switch every r.rearmCheck
 // until ctx is done.
 func (r *Runner) watchKillSwitch(ctx context.Context) {
-	t := time.NewTicker(r.rearmCheck)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, r.rearmCheck, func() {
 		r.step.Lock()
+		defer r.step.Unlock()
 		if ctx.Err() == nil {
 			if s, changed := r.checkKillSwitch(); changed {
 				r.notify(s)
 			}
 		}
-		r.step.Unlock()
-	}
+	})
 }
 
 // checkKillSwitch notes a kill switch thrown since the last update, and

@@ -209,13 +209,11 @@ func TestRunnerKillSwitchHolds(t *testing.T) {
 				for _, u := range tt.after {
 					g.send(u)
 				}
-				<-time.After(time.Hour) // fake time: the bubble's clock moves at once
-				synctest.Wait()
+				tick(time.Hour)
 				g.want("killed", "", true, 1, tt.held)
 
 				g.eng.Rearm("test: bob")
-				<-time.After(source.DefaultRearmCheck)
-				synctest.Wait()
+				tick(source.DefaultRearmCheck)
 				g.want("re-armed", tt.plan, false, 1+min(uint64(len(tt.plan)), 1), tt.held)
 				if s := g.r.Status(); tt.plan == "" && s.Version != "stale" {
 					t.Errorf("status = %+v, want the fail-safe's plan applied", s)
@@ -234,8 +232,7 @@ func TestRunnerRearmNextUpdate(t *testing.T) {
 		g.send(a)
 		g.eng.Disable("test: alice")
 		g.eng.Rearm("test: alice")
-		<-time.After(time.Hour)
-		synctest.Wait()
+		tick(time.Hour)
 		g.want("re-armed, no update yet", "", false, 1, 0)
 		g.send(a)
 		g.want("the same plan again", "db.query=error(a)", false, 2, 0)
@@ -273,8 +270,7 @@ func TestRunnerHeldLogsOnce(t *testing.T) {
 		for _, v := range []string{"v1", "v1", "v1", "v2", "v2"} {
 			g.send(source.Update{Plan: chaos.MustParsePlan("x=error(" + v + ")"), Version: v})
 		}
-		<-time.After(time.Minute)
-		synctest.Wait()
+		tick(time.Minute)
 		want := `level=INFO msg="faultline: kill switch thrown, holding the plan until the engine is re-armed" source=chan version=v1
 level=INFO msg="faultline: kill switch thrown, holding the plan until the engine is re-armed" source=chan version=v2
 `
@@ -456,8 +452,7 @@ func TestRunnerTTL(t *testing.T) {
 		if err := p.Inject(t.Context()); err == nil {
 			t.Fatal("the rule did not fire before its TTL")
 		}
-		<-time.After(time.Minute) // fake time: the bubble's clock moves at once
-		synctest.Wait()           // the engine's expiry timer has run
+		tick(time.Minute) // the engine's expiry timer has run
 		if p.Armed() {
 			t.Error("the point is still armed after the TTL")
 		}

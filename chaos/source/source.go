@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/internal/mix"
@@ -71,7 +72,7 @@ type Source interface {
 // decoded turns a document into an Update: the plan and its version, or the
 // decoding error wrapped with what was being read.
 func decoded(doc []byte, what, fallbackVersion string) Update {
-	p, err := chaos.DecodePlan(doc)
+	p, err := chaos.ParsePlan(string(doc))
 	if err != nil {
 		return Update{Err: fmt.Errorf("source: decoding %s: %w", what, err)}
 	}
@@ -89,4 +90,18 @@ func version(p chaos.Plan, fallback string, doc []byte) string {
 	}
 	h := mix.String(string(doc))
 	return strconv.FormatUint(h, 16)
+}
+
+// every calls f every d until ctx is done.
+func every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }

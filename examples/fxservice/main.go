@@ -1,5 +1,5 @@
 // Command fxservice is a small go.uber.org/fx application with faultline
-// wired in through chaos/chaosfx, and a feature flag as the switch for its
+// wired in through middleware/chaosfx, and a feature flag as the switch for its
 // faults.
 //
 //	go run ./examples/fxservice
@@ -55,9 +55,9 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/source"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 

@@ -15,8 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/source"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 )
 
 // TestMain checks that the application leaves nothing running: its server,

@@ -18,10 +18,10 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/source"
 	ofsource "github.com/faultline-go/faultline/chaos/source/ofsource"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 
@@ -148,7 +148,7 @@ func newMux(mw chaosfx.Middleware, f *flags, e *chaos.Engine, src *chaosfx.Sourc
 			return
 		}
 		plan := strings.TrimSpace(string(b))
-		if _, err := chaos.DecodePlan([]byte(plan)); err != nil {
+		if _, err := chaos.ParsePlan(plan); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}

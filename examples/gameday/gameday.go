@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/gameday"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 	"github.com/faultline-go/faultline/middleware/resilience"
 	"github.com/faultline-go/faultline/probes"
@@ -73,13 +74,13 @@ func newGameDay(cfg config, plan chaos.Plan, w io.Writer) (*gameDay, error) {
 	// a circuit breaker, and a timeout per attempt. Its own transport is a
 	// fault point too ("http.client 127.0.0.1:PORT"), for plans that
 	// target the network.
-	breaker := resilience.NewBreaker(resilience.BreakerSettings{Name: "orders", ConsecutiveFailures: 10, OpenTimeout: time.Second})
+	breaker := resilience.NewBreaker("orders", resilience.WithConsecutiveFailures(10), resilience.WithOpenTimeout(time.Second))
 	policy := resilience.Chain(
 		resilience.Retry{MaxAttempts: 3, InitialInterval: 5 * time.Millisecond, MaxInterval: 50 * time.Millisecond},
 		breaker,
 		resilience.Timeout{Duration: 500 * time.Millisecond},
 	)
-	transport := chaoshttp.Transport(e, http.DefaultTransport.(*http.Transport).Clone())
+	transport := chaoshttp.Transport(http.DefaultTransport.(*http.Transport).Clone(), e)
 	gd.client = &http.Client{
 		Transport: resilience.Transport(transport, policy, resilience.WithFailureStatus(resilience.TransientStatus)),
 		Timeout:   5 * time.Second,
@@ -98,7 +99,7 @@ func (gd *gameDay) Close() error {
 
 // Run drives the load, runs the experiment, and stops everything it
 // started before it returns.
-func (gd *gameDay) Run(ctx context.Context) (*chaos.Report, error) {
+func (gd *gameDay) Run(ctx context.Context) (*gameday.Report, error) {
 	gd.started = time.Now()
 	gd.printf("faultline game day: seed %d, faults on for %v, %d requests/s against %s\n", gd.cfg.seed, gd.cfg.duration, gd.cfg.rate, gd.url)
 	gd.printf("plan: %s\n\n", gd.plan)
@@ -107,7 +108,7 @@ func (gd *gameDay) Run(ctx context.Context) (*chaos.Report, error) {
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); gd.load(bg) }()
-	go func() { defer wg.Done(); gd.svc.runWorker(bg, gd.engine, 100*time.Millisecond) }()
+	go func() { defer wg.Done(); gd.svc.runWorker(bg, 100*time.Millisecond) }()
 	go func() { defer wg.Done(); gd.progress(bg) }()
 	defer func() { stop(); wg.Wait() }()
 
@@ -118,7 +119,7 @@ func (gd *gameDay) Run(ctx context.Context) (*chaos.Report, error) {
 	case <-time.After(gd.cfg.warmup):
 	}
 
-	x := &chaos.Experiment{
+	x := &gameday.Experiment{
 		Title:      "Orders survive a flaky database and a crashing worker",
 		Hypothesis: "With retries, a circuit breaker and a supervised worker, the orders API keeps at least 95% of requests succeeding and p99 latency under 1s while queries slow down, connections go bad, handlers fail and the shipping worker panics.",
 		Engine:     gd.engine,
@@ -132,7 +133,7 @@ func (gd *gameDay) Run(ctx context.Context) (*chaos.Report, error) {
 		StopWhen: []probes.Probe{
 			gd.window.SuccessRatioAtLeast("orders success ≥ 80%", 0.8, 20),
 		},
-		Rollbacks: []chaos.Rollback{{
+		Rollbacks: []gameday.Rollback{{
 			Name: "ship the orders the crashed worker left pending",
 			Do: func(ctx context.Context) error {
 				_, err := gd.svc.plainDB.ExecContext(ctx, `UPDATE orders SET status = 'shipped' WHERE status = 'pending'`)
@@ -241,13 +242,13 @@ func (gd *gameDay) progress(ctx context.Context) {
 
 // notify prints the experiment's timeline as it happens, and tracks the
 // phase for the progress line.
-func (gd *gameDay) notify(e chaos.TimelineEntry) {
+func (gd *gameDay) notify(e gameday.TimelineEntry) {
 	switch e.Phase {
-	case chaos.PhaseBefore:
+	case gameday.PhaseBefore:
 		gd.phase.Store("baseline")
-	case chaos.PhaseDuring, chaos.PhaseStop:
+	case gameday.PhaseDuring, gameday.PhaseStop:
 		gd.phase.Store("faults")
-	case chaos.PhaseAfter:
+	case gameday.PhaseAfter:
 		gd.phase.Store("recovery")
 	}
 	gd.printf("%6.1fs  » %s\n", time.Since(gd.started).Seconds(), e.Message)
@@ -259,11 +260,11 @@ func (gd *gameDay) printf(format string, args ...any) {
 	fmt.Fprintf(gd.out, format, args...)
 }
 
-func (gd *gameDay) summary(rep *chaos.Report) {
+func (gd *gameDay) summary(rep *gameday.Report) {
 	req, fail := gd.requests.Load(), gd.failures.Load()
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== %s\n", rep.Title)
-	fmt.Fprintf(&b, "status:    %s (deviated: %v)\n", rep.Status, rep.Deviated)
+	fmt.Fprintf(&b, "status:    %s (deviated: %v)\n", rep.Outcome, rep.Deviated)
 	fmt.Fprintf(&b, "verdict:   %s\n", rep.Verdict)
 	if req > 0 {
 		fmt.Fprintf(&b, "requests:  %d, %d failed (%.2f%% success)\n", req, fail, 100*float64(req-fail)/float64(req))
@@ -276,7 +277,7 @@ func (gd *gameDay) summary(rep *chaos.Report) {
 	gd.printf("%s", b.String())
 }
 
-func kinds(pi chaos.PointInjections) string {
+func kinds(pi gameday.PointInjections) string {
 	var parts []string
 	for k, n := range pi.ByKind {
 		parts = append(parts, fmt.Sprintf("%v %d", k, n))
@@ -286,7 +287,7 @@ func kinds(pi chaos.PointInjections) string {
 }
 
 // writeReport writes report.json and postmortem.md into cfg.out.
-func (gd *gameDay) writeReport(rep *chaos.Report) error {
+func (gd *gameDay) writeReport(rep *gameday.Report) error {
 	if rep == nil {
 		return nil
 	}

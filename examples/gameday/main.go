@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/gameday"
 )
 
 // defaultPlan is what the game day switches on unless -plan says otherwise.
@@ -72,7 +73,7 @@ func main() {
 
 // run runs the whole game day and returns its report. Errors are about the
 // harness; an experiment that aborts or deviates is a result, not an error.
-func run(ctx context.Context, cfg config, w io.Writer) (*chaos.Report, error) {
+func run(ctx context.Context, cfg config, w io.Writer) (*gameday.Report, error) {
 	plan, err := chaos.ParsePlan(cfg.plan)
 	if err != nil {
 		return nil, fmt.Errorf("-plan: %w", err)
@@ -91,7 +92,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (*chaos.Report, error) {
 	defer gd.Close()
 
 	rep, err := gd.Run(ctx)
-	if err != nil && !errors.Is(err, chaos.ErrAborted) && !errors.Is(err, context.Canceled) {
+	if err != nil && !errors.Is(err, gameday.ErrAborted) && !errors.Is(err, context.Canceled) {
 		return rep, err
 	}
 	return rep, gd.writeReport(rep)

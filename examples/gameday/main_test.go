@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/gameday"
 	"go.uber.org/goleak"
 )
 
@@ -34,8 +35,8 @@ func TestGameDayEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
-	if rep.Status != chaos.StatusCompleted && rep.Status != chaos.StatusAborted {
-		t.Errorf("status %s; log:\n%s", rep.Status, log.String())
+	if rep.Outcome != gameday.OutcomeCompleted && rep.Outcome != gameday.OutcomeAborted {
+		t.Errorf("status %s; log:\n%s", rep.Outcome, log.String())
 	}
 	if len(rep.Injections) == 0 {
 		t.Errorf("no fault was injected; log:\n%s", log.String())
@@ -45,7 +46,7 @@ func TestGameDayEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := chaos.ParseReport(b)
+	parsed, err := gameday.ParseReport(b)
 	if err != nil {
 		t.Fatalf("report.json does not parse: %v", err)
 	}
@@ -83,7 +84,7 @@ func TestSameSeedSameDecisions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two real game days")
 	}
-	run1 := func() *chaos.Report {
+	run1 := func() *gameday.Report {
 		rep, err := run(t.Context(), config{seed: 11, duration: time.Second, warmup: 200 * time.Millisecond, rate: 50, plan: defaultPlan, out: t.TempDir()}, &bytes.Buffer{})
 		if err != nil {
 			t.Fatal(err)
@@ -91,10 +92,10 @@ func TestSameSeedSameDecisions(t *testing.T) {
 		return rep
 	}
 	a, b := run1(), run1()
-	fired := func(rep *chaos.Report) map[string]map[uint64]chaos.Injection {
-		m := map[string]map[uint64]chaos.Injection{}
+	fired := func(rep *gameday.Report) map[string]map[uint64]gameday.Injection {
+		m := map[string]map[uint64]gameday.Injection{}
 		for _, pi := range rep.Injections {
-			m[pi.Point] = map[uint64]chaos.Injection{}
+			m[pi.Point] = map[uint64]gameday.Injection{}
 			for _, in := range pi.Sequence {
 				m[pi.Point][in.Seq] = in
 			}

@@ -25,6 +25,7 @@ type service struct {
 	db      *sql.DB // through chaossql: its calls are fault points
 	plainDB *sql.DB // the same database without fault points, for probes
 	handler http.Handler
+	ship    *chaos.Point // the worker's fault point, "worker.ship"
 
 	shipped  atomic.Int64
 	crashes  atomic.Int64
@@ -65,7 +66,7 @@ func newService(e *chaos.Engine, path string) (*service, error) {
 	// SQLite takes one writer at a time; a small pool keeps it simple.
 	db.SetMaxOpenConns(2)
 
-	s := &service{db: db, plainDB: plain}
+	s := &service{db: db, plainDB: plain, ship: e.Point("worker.ship")}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders/{id}", s.getOrder)
 	mux.HandleFunc("POST /orders", s.createOrder)
@@ -127,7 +128,7 @@ func (s *service) createOrder(w http.ResponseWriter, r *http.Request) {
 // runs at the fault point "worker.ship" in a chaosgo.Group, so an injected
 // panic becomes an error, is counted as a crash, and the worker carries on
 // with the next round, as a supervisor would restart it.
-func (s *service) runWorker(ctx context.Context, e *chaos.Engine, interval time.Duration) {
+func (s *service) runWorker(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -137,7 +138,7 @@ func (s *service) runWorker(ctx context.Context, e *chaos.Engine, interval time.
 		case <-t.C:
 		}
 		var g chaosgo.Group
-		g.GoPoint(ctx, e, "worker.ship", func() error {
+		g.GoPoint(ctx, s.ship, func() error {
 			_, err := s.db.ExecContext(ctx, `UPDATE orders SET status = 'shipped' WHERE status = 'pending'`)
 			return err
 		})

@@ -8,7 +8,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmarks

@@ -12,9 +12,9 @@ import (
 	"go.uber.org/fx/fxtest"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/source"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 )
 
 // start builds and starts an app of the module, with opts, and stops it

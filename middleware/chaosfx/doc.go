@@ -41,6 +41,12 @@
 // application provides, if it provides one; without either the module
 // logs nothing.
 //
-// This package is apart from package chaos so that importing the engine
-// does not pull in fx.
+// # Where it sits
+//
+// Imports in this module run one way: middleware/… builds on chaos/…,
+// which builds on the engine, and nothing under chaos/ imports middleware.
+// chaosfx wires the engine, its plan sources (chaos/source) and the HTTP
+// middleware (middleware/chaoshttp) together, so it sits above all three,
+// beside the middleware it provides. It is a package of its own so that
+// importing the engine or the middleware does not pull in fx.
 package chaosfx

@@ -12,8 +12,8 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/source"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 

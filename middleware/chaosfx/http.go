@@ -55,6 +55,6 @@ func newTransport(e *chaos.Engine, p in) Transport {
 		} else {
 			opts = common
 		}
-		return chaoshttp.Transport(e, base, opts...)
+		return chaoshttp.Transport(base, e, opts...)
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaosfx"
 	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/chaosfx"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 )
 

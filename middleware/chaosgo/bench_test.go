@@ -53,29 +53,10 @@ func BenchmarkGroupGo(b *testing.B) {
 	}
 }
 
-// BenchmarkGroupDisabled starts goroutines at a point no rule names: a map
-// lookup for the point and one atomic load over BenchmarkGroupGo.
+// BenchmarkGroupDisabled starts goroutines at a point no rule names: one
+// atomic load over BenchmarkGroupGo.
 func BenchmarkGroupDisabled(b *testing.B) {
-	e := chaos.New(chaos.WithSeed(1))
-	ctx := context.Background()
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var g chaosgo.Group
-		for b.Loop() {
-			g.GoPoint(ctx, e, "worker", nop)
-			_ = g.Wait()
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var g chaosgo.Group
-			for pb.Next() {
-				g.GoPoint(ctx, e, "worker", nop)
-				_ = g.Wait()
-			}
-		})
-	})
+	benchGroupPoint(b, chaos.New(chaos.WithSeed(1)).Point("worker"))
 }
 
 // BenchmarkGroupArmed1pct starts goroutines at a point armed with a 1%
@@ -86,12 +67,18 @@ func BenchmarkGroupArmed1pct(b *testing.B) {
 	if err := e.Apply(chaos.MustParsePlan("worker=1%error")); err != nil {
 		b.Fatal(err)
 	}
+	benchGroupPoint(b, e.Point("worker"))
+}
+
+// benchGroupPoint starts goroutines in a Group at point p, and waits for
+// each, serially and in parallel.
+func benchGroupPoint(b *testing.B, p *chaos.Point) {
 	ctx := context.Background()
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
 		var g chaosgo.Group
 		for b.Loop() {
-			g.GoPoint(ctx, e, "worker", nop)
+			g.GoPoint(ctx, p, nop)
 			_ = g.Wait()
 		}
 	})
@@ -100,7 +87,7 @@ func BenchmarkGroupArmed1pct(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			var g chaosgo.Group
 			for pb.Next() {
-				g.GoPoint(ctx, e, "worker", nop)
+				g.GoPoint(ctx, p, nop)
 				_ = g.Wait()
 			}
 		})
@@ -110,7 +97,7 @@ func BenchmarkGroupArmed1pct(b *testing.B) {
 // BenchmarkTaskDisabled starts a Task at a point no rule names and waits
 // for it, against its baseline: a go statement and a channel.
 func BenchmarkTaskDisabled(b *testing.B) {
-	e := chaos.New(chaos.WithSeed(1))
+	worker := chaos.New(chaos.WithSeed(1)).Point("worker")
 	ctx := context.Background()
 	work := func(context.Context) error { return nop() }
 	b.Run("bare", func(b *testing.B) {
@@ -124,7 +111,7 @@ func BenchmarkTaskDisabled(b *testing.B) {
 	b.Run("task", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = chaosgo.Go(ctx, e, "worker", work).Wait()
+			_ = chaosgo.Go(ctx, worker, work).Wait()
 		}
 	})
 }
@@ -132,7 +119,7 @@ func BenchmarkTaskDisabled(b *testing.B) {
 // TestDisabledPointAllocs holds a point no rule names at no allocation
 // over a Group without points.
 func TestDisabledPointAllocs(t *testing.T) {
-	e := chaos.New(chaos.WithSeed(1))
+	worker := chaos.New(chaos.WithSeed(1)).Point("worker")
 	ctx := context.Background()
 	var g chaosgo.Group
 	plain := testing.AllocsPerRun(1000, func() {
@@ -140,7 +127,7 @@ func TestDisabledPointAllocs(t *testing.T) {
 		_ = g.Wait()
 	})
 	point := testing.AllocsPerRun(1000, func() {
-		g.GoPoint(ctx, e, "worker", nop)
+		g.GoPoint(ctx, worker, nop)
 		_ = g.Wait()
 	})
 	if point != plain {

@@ -57,13 +57,13 @@ func failedStarts(t *rapid.T, e *chaos.Engine, n int, useGroup bool) []bool {
 	if useGroup {
 		var g chaosgo.Group
 		for i := range n {
-			g.GoPoint(ctx, e, "worker", func() error { ran[i] = true; return nil })
+			g.GoPoint(ctx, e.Point("worker"), func() error { ran[i] = true; return nil })
 		}
 		_ = g.Wait()
 	} else {
 		tasks := make([]*chaosgo.Task, n)
 		for i := range n {
-			tasks[i] = chaosgo.Go(ctx, e, "worker", func(context.Context) error { ran[i] = true; return nil })
+			tasks[i] = chaosgo.Go(ctx, e.Point("worker"), func(context.Context) error { ran[i] = true; return nil })
 		}
 		for i, task := range tasks {
 			errs[i] = task.Wait()

@@ -10,6 +10,16 @@
 //     [Group.TryGo], [Group.SetLimit] and [Group.Wait], plus [Group.GoPoint] and
 //     [Group.TryGoPoint], which start a goroutine at a fault point.
 //
+// A fault point is a [*chaos.Point], made once with [chaos.Engine.Point]
+// and kept in a variable, as for any point:
+//
+//	var reindex = engine.Point("reindex")
+//	…
+//	task := chaosgo.Go(ctx, reindex, work)
+//
+// A nil *chaos.Point injects nothing: the goroutine runs as with [Group.Go],
+// its panics still recovered.
+//
 // At a fault point the decision is taken on the caller's goroutine, when the
 // goroutine is started, so that with a fixed seed the n-th goroutine started
 // at a point meets the same fault on every run, however the scheduler orders

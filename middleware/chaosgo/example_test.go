@@ -18,9 +18,10 @@ func ExampleGo() {
 		fmt.Println(err)
 		return
 	}
+	reindex := e.Point("reindex") // kept in a variable, looked up once
 	ctx := context.Background()
 	for i := range 3 {
-		task := chaosgo.Go(ctx, e, "reindex", func(ctx context.Context) error {
+		task := chaosgo.Go(ctx, reindex, func(ctx context.Context) error {
 			fmt.Println("reindexing", i)
 			return nil
 		})
@@ -80,14 +81,26 @@ func ExampleGroup_GoPoint() {
 		fmt.Println(err)
 		return
 	}
+	worker := e.Point("worker")
 	g, ctx := chaosgo.WithContext(context.Background())
-	g.GoPoint(ctx, e, "worker", func() error { return nil })
+	g.GoPoint(ctx, worker, func() error { return nil })
 	err := g.Wait()
 	fmt.Println(err)
 	fmt.Println("injected:", errors.Is(err, faults.ErrInjected))
 	// Output:
 	// chaosgo: goroutine at worker panicked: faultline: injected panic at worker: chaos monkey
 	// injected: true
+}
+
+// A nil *chaos.Point injects nothing: the goroutine just runs, with its
+// panics recovered.
+func ExampleGo_nilPoint() {
+	task := chaosgo.Go(context.Background(), nil, func(context.Context) error {
+		return errors.New("done badly")
+	})
+	fmt.Println(task.Wait())
+	// Output:
+	// done badly
 }
 
 // SetLimit bounds how many goroutines run at once; TryGo gives up when no
@@ -106,10 +119,12 @@ func ExampleGroup_SetLimit() {
 }
 
 // A PanicError carries the panic's value and stack; Unwrap exposes an error
-// value to errors.Is and errors.As.
+// value to errors.Is and errors.As. The point no rule names injects
+// nothing, but names the goroutine in the error.
 func ExamplePanicError() {
+	drain := chaos.New(chaos.WithSeed(1)).Point("drain")
 	errClosed := errors.New("pool closed")
-	task := chaosgo.Go(context.Background(), nil, "drain", func(context.Context) error {
+	task := chaosgo.Go(context.Background(), drain, func(context.Context) error {
 		panic(errClosed)
 	})
 	err := task.Wait()

@@ -52,7 +52,7 @@ func TestGo(t *testing.T) {
 				_ = e.Point("other").Inject(context.Background())
 			}
 			var ran atomic.Bool
-			task := chaosgo.Go(context.Background(), e, "worker", func(ctx context.Context) error {
+			task := chaosgo.Go(context.Background(), e.Point("worker"), func(ctx context.Context) error {
 				ran.Store(true)
 				return tt.fn(ctx)
 			})
@@ -99,15 +99,15 @@ func TestGo(t *testing.T) {
 func ok(context.Context) error   { return nil }
 func fail(context.Context) error { return errWork }
 
-func TestGoNilEngine(t *testing.T) {
-	task := chaosgo.Go(context.Background(), nil, "worker", fail)
+func TestGoNilPoint(t *testing.T) {
+	task := chaosgo.Go(context.Background(), nil, fail)
 	if err := task.Wait(); !errors.Is(err, errWork) {
 		t.Fatalf("Wait() = %v, want %v", err, errWork)
 	}
 }
 
 func TestGoPanicStack(t *testing.T) {
-	task := chaosgo.Go(context.Background(), nil, "worker", panicker)
+	task := chaosgo.Go(context.Background(), chaos.New().Point("worker"), panicker)
 	var pe *chaosgo.PanicError
 	if err := task.Wait(); !errors.As(err, &pe) {
 		t.Fatalf("Wait() = %v, want a *PanicError", err)
@@ -131,7 +131,7 @@ func TestGoLatency(t *testing.T) {
 		chaostest.Enable(t, e, "worker=delay(2s)")
 		start := time.Now()
 		var ranAt time.Time
-		task := chaosgo.Go(t.Context(), e, "worker", func(context.Context) error {
+		task := chaosgo.Go(t.Context(), e.Point("worker"), func(context.Context) error {
 			ranAt = time.Now()
 			return nil
 		})
@@ -164,7 +164,7 @@ func TestGoStartCutShort(t *testing.T) {
 				defer cancel()
 				start := time.Now()
 				var ran atomic.Bool
-				err := chaosgo.Go(ctx, e, "worker", func(context.Context) error {
+				err := chaosgo.Go(ctx, e.Point("worker"), func(context.Context) error {
 					ran.Store(true)
 					return nil
 				}).Wait()
@@ -196,7 +196,7 @@ func TestGoDecidesOnCaller(t *testing.T) {
 	})))
 	chaostest.Enable(t, e, "worker=error")
 	ctx := context.WithValue(context.Background(), key{}, "caller")
-	task := chaosgo.Go(ctx, e, "worker", ok)
+	task := chaosgo.Go(ctx, e.Point("worker"), ok)
 	if got := seen.Load(); got != "caller" {
 		t.Errorf("observer saw %v before Go returned, want the caller's context", got)
 	}

@@ -36,9 +36,9 @@ func WithContext(ctx context.Context) (*Group, context.Context) {
 
 // SetLimit lets at most n goroutines of the group run at once: [Group.Go]
 // and [Group.GoPoint] then wait for a free slot, and [Group.TryGo] and
-// [Group.TryGoPoint] give up. n <= 0 means no limit, which is the default.
-// (errgroup differs here: its limit of 0 admits nothing, and a negative one
-// means none.)
+// [Group.TryGoPoint] give up. Zero means the default, no limit, and so
+// does a negative n. (errgroup differs here: its limit of 0 admits
+// nothing.)
 //
 // The limit applies to goroutines started after the call; those already
 // running keep the slots they took under the previous limit and do not
@@ -71,26 +71,26 @@ func (g *Group) TryGo(fn func() error) bool {
 	return true
 }
 
-// GoPoint is [Group.Go] with a fault point: once a slot is free, the point
-// called name on engine e decides, on the caller's goroutine, and the new
-// goroutine carries out the fault before fn runs, waiting on ctx for latency
-// and hang (see the package documentation). Pass the group's context as ctx
-// so that a delayed start gives up when the group fails; observers of e see
+// GoPoint is [Group.Go] with fault point p: once a slot is free, p
+// decides, on the caller's goroutine, and the new goroutine carries out
+// the fault before fn runs, waiting on ctx for latency and hang (see the
+// package documentation). Pass the group's context as ctx so that a
+// delayed start gives up when the group fails; observers of p's engine see
 // ctx. A start that a fault stops, and an injected panic, count as the
-// goroutine's error. A nil e injects nothing.
-func (g *Group) GoPoint(ctx context.Context, e *chaos.Engine, name string, fn func() error) {
+// goroutine's error. A nil p injects nothing, as [Group.Go].
+func (g *Group) GoPoint(ctx context.Context, p *chaos.Point, fn func() error) {
 	slots := g.acquire()
-	g.start(ctx, slots, name, decide(ctx, e, name), fn)
+	g.start(ctx, slots, p.Name(), p.Decide(ctx), fn)
 }
 
-// TryGoPoint is [Group.TryGo] with a fault point, as [Group.GoPoint]: the
+// TryGoPoint is [Group.TryGo] with fault point p, as [Group.GoPoint]: the
 // point decides only if a slot is free.
-func (g *Group) TryGoPoint(ctx context.Context, e *chaos.Engine, name string, fn func() error) bool {
+func (g *Group) TryGoPoint(ctx context.Context, p *chaos.Point, fn func() error) bool {
 	slots, ok := g.tryAcquire()
 	if !ok {
 		return false
 	}
-	g.start(ctx, slots, name, decide(ctx, e, name), fn)
+	g.start(ctx, slots, p.Name(), p.Decide(ctx), fn)
 	return true
 }
 

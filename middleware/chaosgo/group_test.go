@@ -172,7 +172,7 @@ func TestGroupGoPoint(t *testing.T) {
 			chaostest.Enable(t, e, tt.plan)
 			g, ctx := chaosgo.WithContext(context.Background())
 			var ran atomic.Bool
-			g.GoPoint(ctx, e, "worker", func() error { ran.Store(true); return nil })
+			g.GoPoint(ctx, e.Point("worker"), func() error { ran.Store(true); return nil })
 			err := g.Wait()
 			if ran.Load() != tt.wantRun {
 				t.Errorf("fn ran = %v, want %v", ran.Load(), tt.wantRun)
@@ -191,9 +191,9 @@ func TestGroupGoPoint(t *testing.T) {
 	}
 }
 
-func TestGroupGoPointNilEngine(t *testing.T) {
+func TestGroupGoPointNilPoint(t *testing.T) {
 	var g chaosgo.Group
-	ran := g.TryGoPoint(context.Background(), nil, "worker", func() error { return errWork })
+	ran := g.TryGoPoint(context.Background(), nil, func() error { return errWork })
 	if !ran {
 		t.Fatal("TryGoPoint without a limit returned false")
 	}
@@ -211,7 +211,7 @@ func TestGroupLatencyGivesUp(t *testing.T) {
 		g, ctx := chaosgo.WithContext(t.Context())
 		start := time.Now()
 		var ran atomic.Bool
-		g.GoPoint(ctx, e, "slow", func() error { ran.Store(true); return nil })
+		g.GoPoint(ctx, e.Point("slow"), func() error { ran.Store(true); return nil })
 		g.Go(func() error {
 			time.Sleep(time.Second) // fake time in the bubble
 			return errWork
@@ -247,7 +247,7 @@ func TestGroupLimit(t *testing.T) {
 			running.Add(-1)
 			return nil
 		}
-		if !g.TryGo(work) || !g.TryGoPoint(t.Context(), nil, "w", work) {
+		if !g.TryGo(work) || !g.TryGoPoint(t.Context(), nil, work) {
 			t.Fatal("TryGo refused with free slots")
 		}
 		synctest.Wait()
@@ -276,31 +276,37 @@ func TestGroupLimit(t *testing.T) {
 	})
 }
 
+// TestGroupSetLimitWhileRunning changes the limit while a goroutine runs,
+// lifting it with zero (the default, no limit) or a negative n (none).
 func TestGroupSetLimitWhileRunning(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g chaosgo.Group
-		g.SetLimit(1)
-		release := make(chan struct{})
-		g.Go(func() error { <-release; return nil })
-		if g.TryGo(func() error { return nil }) {
-			t.Fatal("TryGo went over a limit of 1")
-		}
-		g.SetLimit(0) // no limit from now on
-		var wg sync.WaitGroup
-		for range 5 {
-			wg.Add(1)
-			if !g.TryGo(func() error { wg.Done(); return nil }) {
-				t.Fatal("TryGo refused without a limit")
-			}
-		}
-		wg.Wait()
-		g.SetLimit(1) // a new limit: the running goroutine holds none of its slots
-		if !g.TryGo(func() error { return nil }) {
-			t.Fatal("TryGo refused under a new limit with a free slot")
-		}
-		close(release)
-		if err := g.Wait(); err != nil {
-			t.Fatal(err)
-		}
-	})
+	for _, noLimit := range []int{0, -1} {
+		t.Run(fmt.Sprint("SetLimit(", noLimit, ")"), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var g chaosgo.Group
+				g.SetLimit(1)
+				release := make(chan struct{})
+				g.Go(func() error { <-release; return nil })
+				if g.TryGo(func() error { return nil }) {
+					t.Fatal("TryGo went over a limit of 1")
+				}
+				g.SetLimit(noLimit)
+				var wg sync.WaitGroup
+				for range 5 {
+					wg.Add(1)
+					if !g.TryGo(func() error { wg.Done(); return nil }) {
+						t.Fatal("TryGo refused without a limit")
+					}
+				}
+				wg.Wait()
+				g.SetLimit(1) // a new limit: the running goroutine holds none of its slots
+				if !g.TryGo(func() error { return nil }) {
+					t.Fatal("TryGo refused under a new limit with a free slot")
+				}
+				close(release)
+				if err := g.Wait(); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
 }

@@ -9,16 +9,6 @@ import (
 	"github.com/faultline-go/faultline/faults"
 )
 
-// decide evaluates the point called name on e, on the caller's goroutine so
-// that sequence numbers follow the order in which goroutines are started.
-// A nil engine decides nothing.
-func decide(ctx context.Context, e *chaos.Engine, name string) chaos.Decision {
-	if e == nil {
-		return chaos.Decision{}
-	}
-	return e.Point(name).Decide(ctx)
-}
-
 // run calls fn on the current goroutine after carrying out the decision d
 // taken at point, and returns how fn ended. A panic, injected or raised by
 // fn, is recovered into a *PanicError. If fn calls runtime.Goexit, run does

@@ -152,9 +152,9 @@ func BenchmarkTransportBare(b *testing.B) {
 
 func BenchmarkTransportDisabled(b *testing.B) {
 	e := chaos.New(chaos.WithSeed(1))
-	b.Run("roundtrip", func(b *testing.B) { roundTrip(b, Transport(e, newCanned()), false) })
-	b.Run("roundtrip-parallel", func(b *testing.B) { roundTrip(b, Transport(e, newCanned()), true) })
-	b.Run("client", func(b *testing.B) { clientDo(b, Transport(e, newCanned())) })
+	b.Run("roundtrip", func(b *testing.B) { roundTrip(b, Transport(newCanned(), e), false) })
+	b.Run("roundtrip-parallel", func(b *testing.B) { roundTrip(b, Transport(newCanned(), e), true) })
+	b.Run("client", func(b *testing.B) { clientDo(b, Transport(newCanned(), e)) })
 }
 
 // TestDisabledAllocs holds the disabled middleware and transport at no
@@ -201,7 +201,7 @@ func TestDisabledAllocs(t *testing.T) {
 			},
 			got: func() float64 {
 				req := httptest.NewRequest("GET", "http://api.example.com/", nil)
-				rt := Transport(e, newCanned())
+				rt := Transport(newCanned(), e)
 				return testing.AllocsPerRun(200, func() { _, _ = rt.RoundTrip(req) })
 			},
 		},
@@ -210,7 +210,7 @@ func TestDisabledAllocs(t *testing.T) {
 			// the point is found by comparing contents, not pointers.
 			name: "transport, new host string per request",
 			bare: func() float64 { return cloneHostAllocs(newCanned()) },
-			got:  func() float64 { return cloneHostAllocs(Transport(e, newCanned())) },
+			got:  func() float64 { return cloneHostAllocs(Transport(newCanned(), e)) },
 		},
 	}
 	for _, tt := range tests {

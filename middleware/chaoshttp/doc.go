@@ -12,7 +12,7 @@
 //	e := chaos.New()
 //	mux := http.NewServeMux()
 //	mux.Handle("GET /users/{id}", chaoshttp.Middleware(e)(users))
-//	client := &http.Client{Transport: chaoshttp.Transport(e, nil)}
+//	client := &http.Client{Transport: chaoshttp.Transport(nil, e)}
 //
 //	// later, from a test, a file or an admin endpoint:
 //	e.Apply(chaos.MustParsePlan(`"GET /users/{id}"=5%status(503);"http.client api.example.com"=delay(2s)`))

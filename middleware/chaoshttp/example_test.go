@@ -124,7 +124,7 @@ func ExampleTransport() {
 	defer srv.Close()
 
 	e := chaos.New(chaos.WithSeed(1))
-	client := &http.Client{Transport: chaoshttp.Transport(e, srv.Client().Transport)}
+	client := &http.Client{Transport: chaoshttp.Transport(srv.Client().Transport, e)}
 	call := func() {
 		resp, err := client.Get(srv.URL)
 		if err != nil {
@@ -192,9 +192,10 @@ func ExampleWithRecoverPanics() {
 // the rest share "http.client (other)".
 func ExampleWithMaxPoints() {
 	e := chaos.New(chaos.WithSeed(1))
-	ok := chaoshttp.Transport(e, roundTripper(func(r *http.Request) (*http.Response, error) {
+	base := roundTripper(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
-	}), chaoshttp.WithMaxPoints(2))
+	})
+	ok := chaoshttp.Transport(base, e, chaoshttp.WithMaxPoints(2))
 	for _, host := range []string{"a.example", "b.example", "c.example", "d.example"} {
 		resp, err := ok.RoundTrip(httptest.NewRequest("GET", "http://"+host+"/", nil))
 		if err != nil {

@@ -110,12 +110,18 @@ func WithRecoverPanics() Option {
 // [WithPointName]) or hosts that one Middleware or Transport makes points
 // for. Requests beyond the bound are counted at the fallback point, so a
 // stray source of names (a CONNECT redirect that reports a path, a client
-// calling arbitrary hosts) cannot grow the engine without limit. The
-// default is 1024; n <= 0 removes the bound. A server pattern without a
-// method makes up to one point per method, so a server's point count is
-// bounded by ten times n, plus the ten fallback points.
+// calling arbitrary hosts) cannot grow the engine without limit. Without
+// the option, or with n == 0, the bound is 1024; a negative n removes it.
+// A server pattern without a method makes up to one point per method, so a
+// server's point count is bounded by ten times n, plus the ten fallback
+// points.
 func WithMaxPoints(n int) Option {
-	return optionFunc(func(c *config) { c.maxPoints = n })
+	return optionFunc(func(c *config) {
+		if n == 0 {
+			n = defaultMaxPoints
+		}
+		c.maxPoints = n
+	})
 }
 
 // WithExempt makes requests whose URL path is one of prefixes, or lies

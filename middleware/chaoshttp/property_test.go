@@ -79,7 +79,7 @@ func TestPropertySameSeedSameFaults(t *testing.T) {
 			}
 			mux := http.NewServeMux()
 			mux.Handle("GET /users/{id}", Middleware(e)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
-			rt := Transport(e, roundTripFunc(func(*http.Request) (*http.Response, error) { return cannedResponse(), nil }))
+			rt := Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { return cannedResponse(), nil }), e)
 			var out []int
 			for i := range n {
 				rec := httptest.NewRecorder()

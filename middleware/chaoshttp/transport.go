@@ -14,9 +14,10 @@ import (
 )
 
 // Transport returns an [http.RoundTripper] that evaluates a fault point of
-// e for each request before base sends it. A nil e means [chaos.Default]
-// at the time Transport is called; a nil base means
-// [http.DefaultTransport].
+// e for each request before base sends it. The wrapped transport comes
+// first, the engine after it and options last, as for every wrapper in
+// this module. A nil base means [http.DefaultTransport]; a nil e means
+// [chaos.Default] at the time Transport is called.
 //
 // A request's point is named after the host it goes to, lower-cased:
 // "http.client api.example.com" or "http.client 10.0.0.7:8080", so a rule
@@ -60,7 +61,7 @@ import (
 // The transport is safe for concurrent use, as base must be. It forwards
 // CloseIdleConnections to base, so [http.Client.CloseIdleConnections]
 // reaches it.
-func Transport(e *chaos.Engine, base http.RoundTripper, opts ...Option) http.RoundTripper {
+func Transport(base http.RoundTripper, e *chaos.Engine, opts ...Option) http.RoundTripper {
 	if e == nil {
 		e = chaos.Default()
 	}

@@ -91,7 +91,7 @@ func TestTransportFaults(t *testing.T) {
 			if tt.fault != "" {
 				chaostest.Enable(t, e, strconv.Quote(clientPoint(srv))+"="+tt.fault)
 			}
-			client := &http.Client{Transport: Transport(e, srv.Client().Transport)}
+			client := &http.Client{Transport: Transport(srv.Client().Transport, e)}
 			resp, err := client.Get(srv.URL + tt.path)
 			if hits.Load() != tt.wantHits {
 				t.Errorf("server hit %d times, want %d", hits.Load(), tt.wantHits)
@@ -144,7 +144,7 @@ func TestTransportPanic(t *testing.T) {
 	e := chaostest.New(t)
 	chaostest.Enable(t, e, `"http.client example.com"=panic(boom)`)
 	body := &closeCounter{Reader: strings.NewReader("x")}
-	rt := Transport(e, failTransport{t})
+	rt := Transport(failTransport{t}, e)
 	defer func() {
 		err, _ := recover().(error)
 		if !errors.Is(err, faults.ErrInjected) || !strings.Contains(err.Error(), "boom") {
@@ -215,7 +215,7 @@ func TestTransportSynthesizedResponse(t *testing.T) {
 			e := chaostest.New(t)
 			chaostest.Enable(t, e, `"http.client example.com"=`+tt.fault)
 			req := httptest.NewRequest(tt.method, "http://EXAMPLE.com/x", nil)
-			resp, err := Transport(e, failTransport{t}).RoundTrip(req)
+			resp, err := Transport(failTransport{t}, e).RoundTrip(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +275,7 @@ func TestTransportClosesBody(t *testing.T) {
 					sent.Add(1)
 					return cannedResponse(), nil
 				})
-				resp, err := Transport(e, base).RoundTrip(req)
+				resp, err := Transport(base, e).RoundTrip(req)
 				if err == nil {
 					resp.Body.Close()
 				}
@@ -327,10 +327,10 @@ func TestTransportWaits(t *testing.T) {
 					time.AfterFunc(tt.disable, func() { e.Disable("test") })
 				}
 				var sent atomic.Int64
-				client := &http.Client{Transport: Transport(e, roundTripFunc(func(*http.Request) (*http.Response, error) {
+				client := &http.Client{Transport: Transport(roundTripFunc(func(*http.Request) (*http.Response, error) {
 					sent.Add(1)
 					return cannedResponse(), nil
-				}))}
+				}), e)}
 				req, _ := http.NewRequestWithContext(ctx, "GET", "http://example.com/", nil)
 				start := time.Now()
 				resp, err := client.Do(req)
@@ -376,7 +376,7 @@ func TestTransportPointNames(t *testing.T) {
 			e := chaostest.New(t)
 			chaostest.Enable(t, e, "*=status(299)")
 			req := &http.Request{Method: "GET", URL: mustParse(t, tt.target), Header: http.Header{}}
-			resp, err := Transport(e, failTransport{t}, tt.opts...).RoundTrip(req)
+			resp, err := Transport(failTransport{t}, e, tt.opts...).RoundTrip(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -388,18 +388,36 @@ func TestTransportPointNames(t *testing.T) {
 	}
 }
 
+// TestTransportMaxPoints holds the rule for the bound: zero means the
+// default (1024), negative means none.
 func TestTransportMaxPoints(t *testing.T) {
 	t.Parallel()
-	e := chaostest.New(t)
-	rt := Transport(e, roundTripFunc(func(*http.Request) (*http.Response, error) { return cannedResponse(), nil }), WithMaxPoints(5))
-	for i := range 100 {
-		req := httptest.NewRequest("GET", "http://host"+strconv.Itoa(i)+".example.com/", nil)
-		if _, err := rt.RoundTrip(req); err != nil {
-			t.Fatal(err)
-		}
+	const hosts = defaultMaxPoints + 76
+	tests := []struct {
+		name string
+		opts []Option
+		want int // points, "http.client (other)" included
+	}{
+		{"five", []Option{WithMaxPoints(5)}, 5 + 1},
+		{"default", nil, defaultMaxPoints + 1},
+		{"zero means default", []Option{WithMaxPoints(0)}, defaultMaxPoints + 1},
+		{"negative means none", []Option{WithMaxPoints(-1)}, hosts + 1},
 	}
-	if n := len(e.Stats().Points); n != 5+1 { // five hosts and "http.client (other)"
-		t.Errorf("%d points, want 6", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := chaostest.New(t)
+			rt := Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { return cannedResponse(), nil }), e, tt.opts...)
+			for i := range hosts {
+				req := httptest.NewRequest("GET", "http://host"+strconv.Itoa(i)+".example.com/", nil)
+				if _, err := rt.RoundTrip(req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := len(e.Stats().Points); n != tt.want {
+				t.Errorf("%d points, want %d", n, tt.want)
+			}
+		})
 	}
 }
 
@@ -407,8 +425,9 @@ func TestTransportHeaderLabels(t *testing.T) {
 	t.Parallel()
 	e := chaostest.New(t)
 	chaostest.Enable(t, e, `"http.client *"=error[label.tenant=acme,label.method=POST]`)
-	rt := Transport(e, roundTripFunc(func(*http.Request) (*http.Response, error) { return cannedResponse(), nil }),
+	rt := Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { return cannedResponse(), nil }), e,
 		WithHeaderLabel("X-Tenant", "tenant"))
+
 	for _, tc := range []struct {
 		method, tenant string
 		fails          bool
@@ -438,7 +457,7 @@ func TestTransportDefaults(t *testing.T) {
 	}
 	var closed atomic.Int64
 	base := closeIdle{closed: &closed}
-	(&http.Client{Transport: Transport(nil, base)}).CloseIdleConnections()
+	(&http.Client{Transport: Transport(base, nil)}).CloseIdleConnections()
 	if closed.Load() != 1 {
 		t.Error("CloseIdleConnections did not reach base")
 	}

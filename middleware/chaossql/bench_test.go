@@ -73,39 +73,41 @@ func readItem(tb testing.TB, row *sql.Row) {
 	}
 }
 
+// benchQuery reads rows through a prepared statement, serially and in
+// parallel, and through the *sql.DB, with the driver wrap returns.
 func benchQuery(b *testing.B, wrap wrapFunc) {
-	b.Run("stmt", func(b *testing.B) {
-		_, stmt := benchDB(b, wrap)
-		ctx := context.Background()
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			readItem(b, stmt.QueryRowContext(ctx, i%100))
-			i++
-		}
-	})
-	b.Run("stmt-parallel", func(b *testing.B) {
-		_, stmt := benchDB(b, wrap)
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			i := 0
-			for pb.Next() {
-				readItem(b, stmt.QueryRowContext(ctx, i%100))
-				i++
+	ctx := context.Background()
+	stmtRow := func(_ *sql.DB, stmt *sql.Stmt, i int) *sql.Row { return stmt.QueryRowContext(ctx, i%100) }
+	dbRow := func(db *sql.DB, _ *sql.Stmt, i int) *sql.Row { return db.QueryRowContext(ctx, benchQuerySQL, i%100) }
+	for _, bc := range []struct {
+		name     string
+		parallel bool
+		row      func(db *sql.DB, stmt *sql.Stmt, i int) *sql.Row
+	}{
+		{"stmt", false, stmtRow},
+		{"stmt-parallel", true, stmtRow},
+		{"db", false, dbRow},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			db, stmt := benchDB(b, wrap)
+			b.ReportAllocs()
+			if !bc.parallel {
+				i := 0
+				for b.Loop() {
+					readItem(b, bc.row(db, stmt, i))
+					i++
+				}
+				return
 			}
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					readItem(b, bc.row(db, stmt, i))
+					i++
+				}
+			})
 		})
-	})
-	b.Run("db", func(b *testing.B) {
-		db, _ := benchDB(b, wrap)
-		ctx := context.Background()
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			readItem(b, db.QueryRowContext(ctx, benchQuerySQL, i%100))
-			i++
-		}
-	})
+	}
 }
 
 // BenchmarkQueryBare is the baseline: modernc.org/sqlite unwrapped.

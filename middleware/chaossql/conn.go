@@ -242,14 +242,9 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if c.execCtx != nil {
 		return c.execCtx.ExecContext(ctx, query, args)
 	}
-	vals, err := namedValuesToValues(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return c.exec.Exec(query, vals)
+	return withValues(ctx, args, func(vals []driver.Value) (driver.Result, error) {
+		return c.exec.Exec(query, vals)
+	})
 }
 
 // QueryContext implements driver.QueryerContext, returning driver.ErrSkip
@@ -266,14 +261,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if c.queryCtx != nil {
 		r, err = c.queryCtx.QueryContext(ctx, query, args)
 	} else {
-		var vals []driver.Value
-		if vals, err = namedValuesToValues(args); err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r, err = c.query.Query(query, vals)
+		r, err = withValues(ctx, args, func(vals []driver.Value) (driver.Rows, error) {
+			return c.query.Query(query, vals)
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -330,15 +320,21 @@ func (c *conn) isValid() bool {
 // without the context methods.
 var errNamedArgs = errors.New("sql: driver does not support the use of Named Parameters")
 
-// namedValuesToValues does what database/sql does for a driver without the
-// context methods.
-func namedValuesToValues(named []driver.NamedValue) ([]driver.Value, error) {
-	vals := make([]driver.Value, len(named))
-	for i, nv := range named {
+// withValues does what database/sql does to call a driver method without
+// a context (Execer.Exec, Queryer.Query, Stmt.Exec, Stmt.Query): it turns
+// args into plain values, refusing named ones, checks ctx, then calls
+// call with the values.
+func withValues[T any](ctx context.Context, args []driver.NamedValue, call func([]driver.Value) (T, error)) (T, error) {
+	var zero T
+	vals := make([]driver.Value, len(args))
+	for i, nv := range args {
 		if nv.Name != "" {
-			return nil, errNamedArgs
+			return zero, errNamedArgs
 		}
 		vals[i] = nv.Value
 	}
-	return vals, nil
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	return call(vals)
 }

@@ -111,14 +111,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	if s.execCtx != nil {
 		return s.execCtx.ExecContext(ctx, args)
 	}
-	vals, err := namedValuesToValues(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return s.inner.Exec(vals)
+	return withValues(ctx, args, s.inner.Exec)
 }
 
 // QueryContext implements driver.StmtQueryContext.
@@ -131,14 +124,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	if s.queryCtx != nil {
 		r, err = s.queryCtx.QueryContext(ctx, args)
 	} else {
-		var vals []driver.Value
-		if vals, err = namedValuesToValues(args); err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r, err = s.inner.Query(vals)
+		r, err = withValues(ctx, args, s.inner.Query)
 	}
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 )
 
 // The benchmarks measure the success path, where op returns nil at once. Each
-// starts with a baseline: calling op directly, or the bare library the policy
+// starts with a baseline: calling op directly, or the bare library the strategy
 // wraps, configured the same way.
 
 func nopOp(context.Context) error { return nil }
@@ -65,39 +65,24 @@ func BenchmarkBreakerRaw(b *testing.B) {
 	})
 }
 
-func BenchmarkBreaker(b *testing.B) {
-	br := NewBreaker(BreakerSettings{})
-	ctx := context.Background()
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = br.Run(ctx, nopOp)
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				_ = br.Run(ctx, nopOp)
-			}
-		})
-	})
-}
+func BenchmarkBreaker(b *testing.B) { benchStrategy(b, NewBreaker("bench")) }
 
-func BenchmarkBulkhead(b *testing.B) {
-	bh := NewBulkhead(1024)
+func BenchmarkBulkhead(b *testing.B) { benchStrategy(b, NewBulkhead(1024)) }
+
+// benchStrategy runs s around a no-op, serially and in parallel.
+func benchStrategy(b *testing.B, s Strategy) {
 	ctx := context.Background()
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = bh.Run(ctx, nopOp)
+			_ = s.Run(ctx, nopOp)
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				_ = bh.Run(ctx, nopOp)
+				_ = s.Run(ctx, nopOp)
 			}
 		})
 	})
@@ -157,7 +142,7 @@ func BenchmarkChain(b *testing.B) {
 		if inline {
 			name = "timeout=inline"
 		}
-		p := Chain(Retry{MaxAttempts: 3}, NewBreaker(BreakerSettings{}), NewBulkhead(1024), Timeout{Duration: time.Minute, Inline: inline})
+		p := Chain(Retry{MaxAttempts: 3}, NewBreaker("bench"), NewBulkhead(1024), Timeout{Duration: time.Minute, Inline: inline})
 		b.Run(name+"/serial", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -56,58 +56,95 @@ func stateOf(s gobreaker.State) State {
 	return StateClosed
 }
 
-// Default values of the [BreakerSettings] fields that are left zero.
+// Default values of the [NewBreaker] options that are left out or zero.
 const (
 	DefaultConsecutiveFailures = 5
 	DefaultOpenTimeout         = 60 * time.Second
 )
 
-// BreakerSettings configures [NewBreaker]. The zero value is a breaker that
-// opens after 5 consecutive failures, stays open 60s, then lets one trial call
-// through.
-type BreakerSettings struct {
-	// Name identifies the breaker in OnStateChange. It may be empty.
-	Name string
+// BreakerOption configures [NewBreaker]. Options are made only by the
+// functions of this package; each says what zero and negative values mean.
+// Without any, a breaker opens after 5 consecutive failures, stays open
+// 60s, then lets one trial call through.
+type BreakerOption interface {
+	apply(*breakerConfig)
+}
 
-	// ConsecutiveFailures opens the breaker when this many calls in a row
-	// have failed. Zero means DefaultConsecutiveFailures (5) if FailureRatio
-	// is zero too, and no consecutive-failure condition otherwise.
-	ConsecutiveFailures int
+type breakerOptionFunc func(*breakerConfig)
 
-	// FailureRatio opens the breaker when, among at least MinRequests calls
-	// counted in the closed state, this share or more have failed. Zero means
-	// no ratio condition; values above 1 never trip. Counts are cleared on
-	// every state change and, if Interval is set, every Interval while
-	// closed.
-	FailureRatio float64
+func (f breakerOptionFunc) apply(c *breakerConfig) { f(c) }
 
-	// MinRequests is the number of calls FailureRatio needs before it can
-	// trip. Zero means 1.
-	MinRequests int
+// breakerConfig is what the options set.
+type breakerConfig struct {
+	consecutive   int
+	ratio         float64
+	minRequests   int
+	interval      time.Duration
+	openTimeout   time.Duration
+	halfOpen      int
+	isSuccessful  func(err error) bool
+	onStateChange func(name string, from, to State)
+}
 
-	// Interval, if positive, clears the closed-state counts every Interval
-	// (a fixed window, not a sliding one). Zero means counts are cleared only
-	// when the state changes.
-	Interval time.Duration
+// WithConsecutiveFailures opens the breaker when n calls in a row have
+// failed. Zero means the default: DefaultConsecutiveFailures (5) when
+// [WithFailureRatio] sets no ratio condition, and no consecutive-failure
+// condition when it does. A negative n means no consecutive-failure
+// condition; with no ratio condition either, the breaker never opens.
+func WithConsecutiveFailures(n int) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.consecutive = n })
+}
 
-	// OpenTimeout is how long the breaker stays open before it lets trial
-	// calls through. Zero or negative means DefaultOpenTimeout (60s).
-	OpenTimeout time.Duration
+// WithFailureRatio opens the breaker when, among at least minRequests
+// calls counted in the closed state, a share of ratio or more have failed.
+// Counts are cleared on every state change and every [WithCountInterval]
+// while closed. A ratio of zero means the default, no ratio condition, and
+// so does a negative one; a ratio above 1 never trips. A minRequests of
+// zero means the default, 1, and a negative one means no minimum (which
+// comes to the same, since the condition is checked after a failure).
+func WithFailureRatio(ratio float64, minRequests int) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.ratio, c.minRequests = ratio, minRequests })
+}
 
-	// HalfOpenMaxRequests is both how many trial calls may run at once while
-	// half-open and how many must succeed in a row to close the breaker; any
-	// failing trial opens it again. Zero or negative means 1.
-	HalfOpenMaxRequests int
+// WithCountInterval clears the closed-state counts every d (a fixed
+// window, not a sliding one). Zero means the default, no interval: counts
+// are cleared only when the state changes; a negative d means no interval
+// too.
+func WithCountInterval(d time.Duration) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.interval = d })
+}
 
-	// IsSuccessful reports whether op's error counts as a success. Nil means
-	// only a nil error does. Return true for errors that say nothing about
-	// the dependency's health (a validation error, [ErrBulkheadFull]).
-	IsSuccessful func(err error) bool
+// WithOpenTimeout sets how long the breaker stays open before it lets
+// trial calls through. Zero means the default, DefaultOpenTimeout (60s). A
+// negative d means no open period to speak of: the breaker turns half-open
+// a nanosecond after it opens, so that the next call is a trial call.
+func WithOpenTimeout(d time.Duration) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.openTimeout = d })
+}
 
-	// OnStateChange, if set, is called on every state change. It runs while
-	// the breaker holds its lock, on the goroutine whose call caused the
-	// change: keep it short, and do not call the same Breaker from it.
-	OnStateChange func(name string, from, to State)
+// WithHalfOpenRequests sets both how many trial calls may run at once
+// while the breaker is half-open and how many must succeed in a row to
+// close it; any failing trial opens it again. Zero means the default, 1. A
+// negative n means 1 as well: a half-open breaker with no trial call could
+// never close, so there is no "off" here.
+func WithHalfOpenRequests(n int) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.halfOpen = n })
+}
+
+// WithIsSuccessful sets what counts as a success: isSuccessful reports
+// whether op's error does. Without the option, or with nil, only a nil
+// error does. Return true for errors that say nothing about the
+// dependency's health (a validation error, [ErrBulkheadFull]).
+func WithIsSuccessful(isSuccessful func(err error) bool) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.isSuccessful = isSuccessful })
+}
+
+// WithOnStateChange calls f on every state change, with the breaker's
+// name. It runs while the breaker holds its lock, on the goroutine whose
+// call caused the change: keep it short, and do not call the same Breaker
+// from it. Without the option, or with nil, nothing is called.
+func WithOnStateChange(f func(name string, from, to State)) BreakerOption {
+	return breakerOptionFunc(func(c *breakerConfig) { c.onStateChange = f })
 }
 
 // Breaker is a circuit breaker [Strategy] built on gobreaker: it counts
@@ -124,30 +161,42 @@ type Breaker struct {
 	cb *gobreaker.CircuitBreaker
 }
 
-// NewBreaker returns a closed Breaker configured by s. Out-of-range settings
-// are replaced by their defaults, so NewBreaker never fails.
-func NewBreaker(s BreakerSettings) *Breaker {
-	consecutive := s.ConsecutiveFailures
-	if consecutive <= 0 && s.FailureRatio <= 0 {
+// NewBreaker returns a closed Breaker called name, configured by opts (see
+// [BreakerOption] for the defaults). The name identifies the breaker to
+// [WithOnStateChange] and [Breaker.Name], and may be empty. Out-of-range
+// values are replaced by their defaults, so NewBreaker never fails.
+func NewBreaker(name string, opts ...BreakerOption) *Breaker {
+	var c breakerConfig
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	ratio := max(c.ratio, 0)
+	consecutive := c.consecutive
+	if consecutive == 0 && !(ratio > 0) {
 		consecutive = DefaultConsecutiveFailures
 	}
-	ratio := s.FailureRatio
-	minRequests := clampUint32(s.MinRequests, 1)
+	minRequests := clampUint32(c.minRequests, 1)
+	timeout := c.openTimeout // gobreaker: zero means 60s
+	if timeout < 0 {
+		timeout = time.Nanosecond
+	}
 	st := gobreaker.Settings{
-		Name:        s.Name,
-		MaxRequests: clampUint32(s.HalfOpenMaxRequests, 1),
-		Interval:    max(s.Interval, 0),
-		Timeout:     s.OpenTimeout, // gobreaker: zero or negative means 60s
-		ReadyToTrip: func(c gobreaker.Counts) bool {
-			if consecutive > 0 && int64(c.ConsecutiveFailures) >= int64(consecutive) {
+		Name:        name,
+		MaxRequests: clampUint32(c.halfOpen, 1),
+		Interval:    max(c.interval, 0),
+		Timeout:     timeout,
+		ReadyToTrip: func(n gobreaker.Counts) bool {
+			if consecutive > 0 && int64(n.ConsecutiveFailures) >= int64(consecutive) {
 				return true
 			}
-			return ratio > 0 && c.Requests >= minRequests &&
-				float64(c.TotalFailures) >= ratio*float64(c.Requests)
+			return ratio > 0 && n.Requests >= minRequests &&
+				float64(n.TotalFailures) >= ratio*float64(n.Requests)
 		},
-		IsSuccessful: s.IsSuccessful,
+		IsSuccessful: c.isSuccessful,
 	}
-	if f := s.OnStateChange; f != nil {
+	if f := c.onStateChange; f != nil {
 		st.OnStateChange = func(name string, from, to gobreaker.State) {
 			f(name, stateOf(from), stateOf(to))
 		}
@@ -191,7 +240,7 @@ func (b *Breaker) State() State {
 	return stateOf(b.cb.State())
 }
 
-// Name returns the name given in [BreakerSettings].
+// Name returns the name given to [NewBreaker].
 func (b *Breaker) Name() string {
 	if b == nil || b.cb == nil {
 		return ""

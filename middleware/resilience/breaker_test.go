@@ -56,9 +56,9 @@ func TestBreaker(t *testing.T) {
 		want    State // after the call
 	}
 	tests := []struct {
-		name     string
-		settings BreakerSettings
-		steps    []step
+		name  string
+		opts  []BreakerOption
+		steps []step
 	}{
 		{
 			name: "defaults open after 5 consecutive failures",
@@ -71,16 +71,16 @@ func TestBreaker(t *testing.T) {
 			},
 		},
 		{
-			name:     "a success resets the consecutive count",
-			settings: BreakerSettings{ConsecutiveFailures: 2},
+			name: "a success resets the consecutive count",
+			opts: []BreakerOption{WithConsecutiveFailures(2)},
 			steps: []step{
 				{op: fail, wantErr: errBoom}, {op: succeed}, {op: fail, wantErr: errBoom},
 				{op: fail, wantErr: errBoom, want: StateOpen},
 			},
 		},
 		{
-			name:     "half-open failure opens again",
-			settings: BreakerSettings{ConsecutiveFailures: 1, OpenTimeout: time.Second},
+			name: "half-open failure opens again",
+			opts: []BreakerOption{WithConsecutiveFailures(1), WithOpenTimeout(time.Second)},
 			steps: []step{
 				{op: fail, wantErr: errBoom, want: StateOpen},
 				{op: fail, wait: 2 * time.Second, wantErr: errBoom, want: StateOpen},
@@ -88,8 +88,8 @@ func TestBreaker(t *testing.T) {
 			},
 		},
 		{
-			name:     "half-open needs HalfOpenMaxRequests successes",
-			settings: BreakerSettings{ConsecutiveFailures: 1, OpenTimeout: time.Second, HalfOpenMaxRequests: 2},
+			name: "half-open needs WithHalfOpenRequests successes",
+			opts: []BreakerOption{WithConsecutiveFailures(1), WithOpenTimeout(time.Second), WithHalfOpenRequests(2)},
 			steps: []step{
 				{op: fail, wantErr: errBoom, want: StateOpen},
 				{op: succeed, wait: 2 * time.Second, want: StateHalfOpen},
@@ -97,32 +97,32 @@ func TestBreaker(t *testing.T) {
 			},
 		},
 		{
-			name:     "failure ratio with minimum requests",
-			settings: BreakerSettings{FailureRatio: 0.5, MinRequests: 4},
+			name: "failure ratio with minimum requests",
+			opts: []BreakerOption{WithFailureRatio(0.5, 4)},
 			steps: []step{
 				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
 				{op: fail, wantErr: errBoom, want: StateOpen}, // 4 of 4
 			},
 		},
 		{
-			name:     "failure ratio not reached",
-			settings: BreakerSettings{FailureRatio: 0.6, MinRequests: 4},
+			name: "failure ratio not reached",
+			opts: []BreakerOption{WithFailureRatio(0.6, 4)},
 			steps: []step{
 				{op: succeed}, {op: succeed}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, // 2 of 4
 				{op: fail, wantErr: errBoom, want: StateOpen}, // 3 of 5
 			},
 		},
 		{
-			name:     "ratio alone has no consecutive condition",
-			settings: BreakerSettings{FailureRatio: 0.9, MinRequests: 10},
+			name: "ratio alone has no consecutive condition",
+			opts: []BreakerOption{WithFailureRatio(0.9, 10)},
 			steps: []step{
 				{op: succeed}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
 				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
 			},
 		},
 		{
-			name:     "interval clears counts",
-			settings: BreakerSettings{ConsecutiveFailures: 2, Interval: time.Second},
+			name: "interval clears counts",
+			opts: []BreakerOption{WithConsecutiveFailures(2), WithCountInterval(time.Second)},
 			steps: []step{
 				{op: fail, wantErr: errBoom},
 				{op: fail, wait: 2 * time.Second, wantErr: errBoom},
@@ -130,8 +130,65 @@ func TestBreaker(t *testing.T) {
 			},
 		},
 		{
-			name:     "IsSuccessful",
-			settings: BreakerSettings{ConsecutiveFailures: 1, IsSuccessful: func(err error) bool { return err == nil || errors.Is(err, errBoom) }},
+			name: "zero means the defaults",
+			opts: []BreakerOption{WithConsecutiveFailures(0), WithFailureRatio(0, 0), WithCountInterval(0), WithOpenTimeout(0), WithHalfOpenRequests(0)},
+			steps: []step{
+				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
+				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom, want: StateOpen},
+				{op: succeed, wait: DefaultOpenTimeout, wantErr: ErrOpen, want: StateOpen},
+				{op: succeed, wait: time.Nanosecond, want: StateClosed},
+			},
+		},
+		{
+			name: "negative consecutive failures: no condition",
+			opts: []BreakerOption{WithConsecutiveFailures(-1)},
+			steps: []step{
+				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
+				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
+			},
+		},
+		{
+			name: "negative ratio: no ratio condition, so the default consecutive one",
+			opts: []BreakerOption{WithFailureRatio(-0.5, 1)},
+			steps: []step{
+				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom},
+				{op: fail, wantErr: errBoom}, {op: fail, wantErr: errBoom, want: StateOpen},
+			},
+		},
+		{
+			name: "negative minimum requests: none",
+			opts: []BreakerOption{WithFailureRatio(0.5, -1)},
+			steps: []step{
+				{op: fail, wantErr: errBoom, want: StateOpen}, // 1 of 1
+			},
+		},
+		{
+			name: "negative interval: counts are never cleared",
+			opts: []BreakerOption{WithConsecutiveFailures(2), WithCountInterval(-time.Second)},
+			steps: []step{
+				{op: fail, wantErr: errBoom},
+				{op: fail, wait: time.Hour, wantErr: errBoom, want: StateOpen},
+			},
+		},
+		{
+			name: "negative open timeout: half-open a nanosecond later",
+			opts: []BreakerOption{WithConsecutiveFailures(1), WithOpenTimeout(-1)},
+			steps: []step{
+				{op: fail, wantErr: errBoom, want: StateOpen},
+				{op: succeed, wait: 2 * time.Nanosecond, want: StateClosed},
+			},
+		},
+		{
+			name: "negative half-open requests: one",
+			opts: []BreakerOption{WithConsecutiveFailures(1), WithOpenTimeout(time.Second), WithHalfOpenRequests(-3)},
+			steps: []step{
+				{op: fail, wantErr: errBoom, want: StateOpen},
+				{op: succeed, wait: 2 * time.Second, want: StateClosed},
+			},
+		},
+		{
+			name: "IsSuccessful",
+			opts: []BreakerOption{WithConsecutiveFailures(1), WithIsSuccessful(func(err error) bool { return err == nil || errors.Is(err, errBoom) })},
 			steps: []step{
 				{op: fail, wantErr: errBoom},
 				{op: func(context.Context) error { return errOther }, wantErr: errOther, want: StateOpen},
@@ -141,7 +198,7 @@ func TestBreaker(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				b := NewBreaker(tc.settings)
+				b := NewBreaker("", tc.opts...)
 				for i, s := range tc.steps {
 					time.Sleep(s.wait)
 					err := b.Run(t.Context(), s.op)
@@ -159,7 +216,7 @@ func TestBreaker(t *testing.T) {
 
 func TestBreakerTooManyRequests(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := NewBreaker(BreakerSettings{ConsecutiveFailures: 1, OpenTimeout: time.Second})
+		b := NewBreaker("", WithConsecutiveFailures(1), WithOpenTimeout(time.Second))
 		_ = b.Run(t.Context(), fail)
 		time.Sleep(2 * time.Second)
 		release := make(chan struct{})
@@ -196,10 +253,8 @@ func TestBreakerOnStateChangeAndPanic(t *testing.T) {
 			From, To State
 		}
 		var got []change
-		b := NewBreaker(BreakerSettings{
-			Name: "db", ConsecutiveFailures: 1, OpenTimeout: time.Second,
-			OnStateChange: func(name string, from, to State) { got = append(got, change{name, from, to}) },
-		})
+		b := NewBreaker("db", WithConsecutiveFailures(1), WithOpenTimeout(time.Second),
+			WithOnStateChange(func(name string, from, to State) { got = append(got, change{name, from, to}) }))
 		func() {
 			defer func() {
 				if r := recover(); r != "kaboom" {
@@ -331,23 +386,25 @@ type heldCall struct {
 func TestBreakerStateMachine(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		rapid.SyncTest(rt, func(rt *rapid.T) {
-			s := BreakerSettings{
-				ConsecutiveFailures: rapid.IntRange(0, 4).Draw(rt, "consecutiveFailures"),
-				FailureRatio:        rapid.SampledFrom([]float64{0, 0.25, 0.5, 1}).Draw(rt, "failureRatio"),
-				MinRequests:         rapid.IntRange(0, 4).Draw(rt, "minRequests"),
-				Interval:            rapid.SampledFrom([]time.Duration{0, time.Second, 5 * time.Second}).Draw(rt, "interval"),
-				OpenTimeout:         rapid.SampledFrom([]time.Duration{0, time.Second, 3 * time.Second}).Draw(rt, "openTimeout"),
-				HalfOpenMaxRequests: rapid.IntRange(0, 3).Draw(rt, "halfOpenMaxRequests"),
-			}
+			consecutive := rapid.IntRange(-1, 4).Draw(rt, "consecutiveFailures")
+			ratio := rapid.SampledFrom([]float64{-0.5, 0, 0.25, 0.5, 1}).Draw(rt, "failureRatio")
+			minRequests := rapid.IntRange(-1, 4).Draw(rt, "minRequests")
+			interval := rapid.SampledFrom([]time.Duration{-time.Second, 0, time.Second, 5 * time.Second}).Draw(rt, "interval")
+			openTimeout := rapid.SampledFrom([]time.Duration{-time.Second, 0, time.Second, 3 * time.Second}).Draw(rt, "openTimeout")
+			halfOpen := rapid.IntRange(-1, 3).Draw(rt, "halfOpenRequests")
+			// The model reads the options as their documentation says.
 			m := &breakerModel{
-				consecutive: s.ConsecutiveFailures, ratio: s.FailureRatio, minRequests: max(s.MinRequests, 1),
-				interval: s.Interval, openTimeout: s.OpenTimeout, halfOpenMax: max(s.HalfOpenMaxRequests, 1),
+				consecutive: max(consecutive, 0), ratio: max(ratio, 0), minRequests: max(minRequests, 1),
+				interval: max(interval, 0), openTimeout: openTimeout, halfOpenMax: max(halfOpen, 1),
 			}
-			if m.consecutive == 0 && m.ratio == 0 {
+			if consecutive == 0 && m.ratio == 0 {
 				m.consecutive = DefaultConsecutiveFailures
 			}
-			if m.openTimeout == 0 {
+			switch {
+			case openTimeout == 0:
 				m.openTimeout = DefaultOpenTimeout
+			case openTimeout < 0:
+				m.openTimeout = time.Nanosecond
 			}
 			m.reset(time.Now())
 
@@ -355,12 +412,14 @@ func TestBreakerStateMachine(t *testing.T) {
 				mu      sync.Mutex
 				changes []string
 			)
-			s.OnStateChange = func(_ string, from, to State) {
-				mu.Lock()
-				changes = append(changes, from.String()+"->"+to.String())
-				mu.Unlock()
-			}
-			b := NewBreaker(s)
+			b := NewBreaker("model",
+				WithConsecutiveFailures(consecutive), WithFailureRatio(ratio, minRequests),
+				WithCountInterval(interval), WithOpenTimeout(openTimeout), WithHalfOpenRequests(halfOpen),
+				WithOnStateChange(func(_ string, from, to State) {
+					mu.Lock()
+					changes = append(changes, from.String()+"->"+to.String())
+					mu.Unlock()
+				}))
 			ctx := context.Background()
 
 			var held []*heldCall
@@ -456,17 +515,16 @@ func TestBreakerStateMachine(t *testing.T) {
 	})
 }
 
-// FuzzBreakerSettings checks that no settings make NewBreaker or Run panic,
+// FuzzBreakerOptions checks that no options make NewBreaker or Run panic,
 // and that a breaker opens only after at least one failure.
-func FuzzBreakerSettings(f *testing.F) {
+func FuzzBreakerOptions(f *testing.F) {
 	f.Add(0, 0.0, 0, int64(0), int64(0), 0, uint16(0xffff))
 	f.Add(-3, -1.0, -7, int64(-1), int64(-1), -2, uint16(0x5555))
 	f.Add(1<<40, 1e308, 1<<40, int64(time.Hour), int64(time.Nanosecond), 1<<40, uint16(0))
 	f.Fuzz(func(t *testing.T, consecutive int, ratio float64, minRequests int, interval, openTimeout int64, halfOpen int, outcomes uint16) {
-		b := NewBreaker(BreakerSettings{
-			ConsecutiveFailures: consecutive, FailureRatio: ratio, MinRequests: minRequests,
-			Interval: time.Duration(interval), OpenTimeout: time.Duration(openTimeout), HalfOpenMaxRequests: halfOpen,
-		})
+		b := NewBreaker("fuzz",
+			WithConsecutiveFailures(consecutive), WithFailureRatio(ratio, minRequests),
+			WithCountInterval(time.Duration(interval)), WithOpenTimeout(time.Duration(openTimeout)), WithHalfOpenRequests(halfOpen))
 		failed := false
 		for i := range 16 {
 			if b.State() == StateOpen && !failed {

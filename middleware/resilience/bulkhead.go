@@ -8,13 +8,13 @@ import (
 )
 
 // ErrBulkheadFull is returned without running op when a [Bulkhead] has no free
-// slot and none frees up within its MaxWait.
+// slot and none frees up within its [WithMaxWait].
 var ErrBulkheadFull = errors.New("resilience: bulkhead is full")
 
 // Bulkhead is a [Strategy] that bounds how many calls run at once, so that one
 // slow dependency cannot take every goroutine or connection of the service.
-// A call over the limit waits up to MaxWait for a slot (none by default) and
-// then fails with [ErrBulkheadFull] without running op.
+// A call over the limit waits up to its [WithMaxWait] for a slot (none by
+// default) and then fails with [ErrBulkheadFull] without running op.
 //
 // The slots are a buffered channel used as a semaphore: a call that gets a
 // slot at once costs a channel send and receive, and no allocation. A Bulkhead
@@ -36,26 +36,30 @@ func (f bulkheadOptionFunc) apply(b *Bulkhead) { f(b) }
 
 // WithMaxWait lets a call over the limit wait up to d for a slot before
 // failing with [ErrBulkheadFull]; it also stops waiting when its context
-// ends. Without it, or with d <= 0, such a call fails at once.
+// ends. Without the option, or with d == 0, the default holds: no wait,
+// such a call fails at once; a negative d means no wait too.
 func WithMaxWait(d time.Duration) BulkheadOption {
 	return bulkheadOptionFunc(func(b *Bulkhead) { b.maxWait = max(d, 0) })
 }
 
-// NewBulkhead returns a Bulkhead that lets at most limit calls run at once.
-// A limit below 1 means no limit: [Bulkhead.Run] then calls op directly.
+// NewBulkhead returns a Bulkhead that lets at most limit calls run at once,
+// configured by opts. A limit of zero means no limit, and so does a
+// negative one: [Bulkhead.Run] then calls op directly.
 func NewBulkhead(limit int, opts ...BulkheadOption) *Bulkhead {
 	b := &Bulkhead{}
 	if limit >= 1 {
 		b.slots = make(chan struct{}, limit)
 	}
 	for _, o := range opts {
-		o.apply(b)
+		if o != nil {
+			o.apply(b)
+		}
 	}
 	return b
 }
 
 // Run runs op in a free slot. It returns op's error, [ErrBulkheadFull] if no
-// slot was free within MaxWait, or ctx's error (wrapped) if ctx ended while
+// slot was free within the bulkhead's [WithMaxWait], or ctx's error (wrapped) if ctx ended while
 // waiting; in the last two cases op does not run.
 func (b *Bulkhead) Run(ctx context.Context, op func(context.Context) error) error {
 	if b == nil || b.slots == nil {
@@ -72,7 +76,7 @@ func (b *Bulkhead) Run(ctx context.Context, op func(context.Context) error) erro
 	return op(ctx)
 }
 
-// wait blocks until a slot is taken, MaxWait passes or ctx ends.
+// wait blocks until a slot is taken, maxWait passes or ctx ends.
 func (b *Bulkhead) wait(ctx context.Context) error {
 	if b.maxWait <= 0 {
 		return ErrBulkheadFull

@@ -32,7 +32,9 @@ func TestBulkhead(t *testing.T) {
 			name: "context ends the wait", limit: 1, opts: []BulkheadOption{WithMaxWait(time.Minute)}, holdFor: time.Second, cancelAt: 100 * time.Millisecond,
 			wantErr: context.Canceled, wantWait: 100 * time.Millisecond, wantLimit: 1,
 		},
-		{name: "no limit", limit: 0, holdFor: time.Second, wantRan: true},
+		{name: "zero MaxWait fails at once", limit: 1, opts: []BulkheadOption{WithMaxWait(0)}, holdFor: time.Second, wantErr: ErrBulkheadFull, wantLimit: 1},
+		{name: "zero limit: no limit", limit: 0, holdFor: time.Second, wantRan: true},
+		{name: "negative limit: no limit", limit: -1, holdFor: time.Second, wantRan: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,13 +53,7 @@ func TestBulkhead(t *testing.T) {
 				if got := b.InFlight(); got != tc.wantLimit {
 					t.Errorf("InFlight = %d, want %d", got, tc.wantLimit)
 				}
-				ctx := t.Context()
-				if tc.cancelAt > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithCancel(ctx)
-					defer cancel()
-					time.AfterFunc(tc.cancelAt, cancel)
-				}
+				ctx := testContext(t, 0, tc.cancelAt)
 				start := time.Now()
 				ran := false
 				err := b.Run(ctx, func(context.Context) error { ran = true; return nil })

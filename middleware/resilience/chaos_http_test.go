@@ -124,13 +124,12 @@ func (c httpChaos) run(t *testing.T) httpResult {
 			Jitter:          -1,
 			OnRetry:         func(int, error, time.Duration) { retries++ },
 		},
-		resilience.NewBreaker(resilience.BreakerSettings{
-			ConsecutiveFailures: httpConsecutive,
-			OpenTimeout:         time.Hour,
-			OnStateChange: func(_ string, from, to resilience.State) {
+		resilience.NewBreaker("http",
+			resilience.WithConsecutiveFailures(httpConsecutive),
+			resilience.WithOpenTimeout(time.Hour),
+			resilience.WithOnStateChange(func(_ string, from, to resilience.State) {
 				changes = append(changes, from.String()+"->"+to.String())
-			},
-		}),
+			})),
 		// Far above any latency here: it bounds each attempt, but must not
 		// fire on a slow machine and make the outcome depend on timing.
 		resilience.Timeout{Duration: 10 * time.Second},
@@ -286,7 +285,7 @@ func TestChaosHTTPClient(t *testing.T) {
 		}},
 		point: "http.client " + u.Host,
 		url:   srv.URL + "/orders",
-		inner: chaoshttp.Transport(e, base),
+		inner: chaoshttp.Transport(base, e),
 		result: func(d chaos.Decision) string {
 			switch d.Kind() {
 			case faults.KindError:

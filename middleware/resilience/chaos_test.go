@@ -37,7 +37,7 @@ type chaosScenario struct {
 	latPct      int           // rate of the latency rule, in percent
 	latency     time.Duration // what the latency rule waits
 	attempts    int           // Retry.MaxAttempts
-	consecutive int           // BreakerSettings.ConsecutiveFailures
+	consecutive int           // WithConsecutiveFailures
 	jitter      float64       // Retry.Jitter: -1 (none) or 0.5
 	inline      bool          // Timeout.Inline
 }
@@ -149,13 +149,12 @@ func (s chaosScenario) run(t *rapid.T) chaosRun {
 			Jitter:          s.jitter,
 			OnRetry:         func(int, error, time.Duration) { retries++ },
 		},
-		resilience.NewBreaker(resilience.BreakerSettings{
-			ConsecutiveFailures: s.consecutive,
-			OpenTimeout:         chaosOpenTimeout,
-			OnStateChange: func(_ string, from, to resilience.State) {
+		resilience.NewBreaker("chaos",
+			resilience.WithConsecutiveFailures(s.consecutive),
+			resilience.WithOpenTimeout(chaosOpenTimeout),
+			resilience.WithOnStateChange(func(_ string, from, to resilience.State) {
 				r.Changes = append(r.Changes, from.String()+"->"+to.String())
-			},
-		}),
+			})),
 		resilience.Timeout{Duration: chaosTimeout, Inline: s.inline},
 	)
 	op := func(ctx context.Context) error { return point.Inject(ctx) }
@@ -359,13 +358,12 @@ func TestChaosChainOutage(t *testing.T) {
 		chain := resilience.Chain(
 			resilience.Retry{MaxAttempts: 3, InitialInterval: 10 * time.Millisecond, MaxInterval: 10 * time.Millisecond, Jitter: -1,
 				OnRetry: func(int, error, time.Duration) { retries++ }},
-			resilience.NewBreaker(resilience.BreakerSettings{
-				ConsecutiveFailures: 3,
-				OpenTimeout:         300 * time.Millisecond,
-				OnStateChange: func(_ string, from, to resilience.State) {
+			resilience.NewBreaker("",
+				resilience.WithConsecutiveFailures(3),
+				resilience.WithOpenTimeout(300*time.Millisecond),
+				resilience.WithOnStateChange(func(_ string, from, to resilience.State) {
 					changes = append(changes, fmt.Sprintf("%v:%v->%v", time.Since(t0), from, to))
-				},
-			}),
+				})),
 			resilience.Timeout{Duration: 100 * time.Millisecond},
 		)
 		evaluations := func() uint64 {

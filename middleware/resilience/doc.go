@@ -12,30 +12,48 @@
 //
 //	Run(ctx context.Context, op func(context.Context) error) error
 //
-// [Chain] nests policies (the first is outermost) and [Do] runs an operation
-// that returns a value. [Fallback] supplies a value when everything else has
-// failed.
+// [Chain] nests strategies (the first is outermost) and [Do] runs an
+// operation that returns a value. [Fallback] supplies a value when
+// everything else has failed.
 //
 //   - [Retry]: retries with exponential backoff and jitter, bounded by
-//     attempts, elapsed time and the context deadline. Stateless; a value.
+//     attempts, elapsed time and the context deadline.
 //   - [Breaker] ([NewBreaker]): stops calling a dependency that keeps failing
 //     ([ErrOpen], [ErrTooManyRequests]).
 //   - [Timeout]: bounds each call ([ErrTimeout]).
 //   - [Bulkhead] ([NewBulkhead]): bounds concurrent calls ([ErrBulkheadFull]).
 //   - [Fallback] and [FallbackFunc]: replace a failure with a value or another
 //     outcome.
-//   - [Transport]: applies a policy to outbound HTTP requests, retrying only
-//     those that are safe to send again.
+//   - [Transport]: applies a strategy to outbound HTTP requests, retrying
+//     only those that are safe to send again.
+//
+// # Configuration
+//
+// One rule decides how each is configured. A strategy that holds no state
+// ([Retry], [Timeout], [Fallback]) is a plain value that people write: an
+// exported struct whose zero fields mean the defaults, built at the call
+// site and free to copy. One that holds state shared by every call
+// ([Breaker], [Bulkhead]), and the [Transport] wrapper, is made by a
+// function that takes what it cannot do without, then functional options:
+// NewBreaker(name, opts...), NewBulkhead(limit, opts...),
+// Transport(base, strategy, opts...).
+//
+// Every number, field or option, follows one rule: zero means the default,
+// and a negative value turns the thing off (no limit, no wait, no cap, no
+// jitter). Each field and option says what its default is and what off
+// means for it.
 //
 // A typical client stack, outermost first:
 //
-//	p := resilience.Chain(
+//	breaker := resilience.NewBreaker("users", resilience.WithConsecutiveFailures(10))
+//	bulkhead := resilience.NewBulkhead(16)
+//	s := resilience.Chain(
 //		resilience.Retry{MaxAttempts: 3},
-//		breaker,  // resilience.NewBreaker(...), shared by all calls
-//		bulkhead, // resilience.NewBulkhead(16), shared by all calls
+//		breaker,  // shared by all calls
+//		bulkhead, // shared by all calls
 //		resilience.Timeout{Duration: 2 * time.Second},
 //	)
-//	user, err := resilience.Fallback[User]{Value: guest}.Do(ctx, p, fetchUser)
+//	user, err := resilience.Fallback[User]{Value: guest}.Do(ctx, s, fetchUser)
 //
 // See [Chain] for why this order.
 package resilience

@@ -60,14 +60,13 @@ func ExamplePermanent() {
 }
 
 func ExampleNewBreaker() {
-	b := resilience.NewBreaker(resilience.BreakerSettings{
-		Name:                "payments",
-		ConsecutiveFailures: 2,
-		OpenTimeout:         time.Minute,
-		OnStateChange: func(name string, from, to resilience.State) {
+	b := resilience.NewBreaker("payments",
+		resilience.WithConsecutiveFailures(2),
+		resilience.WithOpenTimeout(time.Minute),
+		resilience.WithOnStateChange(func(name string, from, to resilience.State) {
 			fmt.Printf("%s: %v -> %v\n", name, from, to)
-		},
-	})
+		}),
+	)
 	down := func(context.Context) error { return errUnavailable }
 	for range 3 {
 		err := b.Run(context.Background(), down)
@@ -155,7 +154,7 @@ func ExampleStrategyFunc() {
 }
 
 func ExampleChain() {
-	breaker := resilience.NewBreaker(resilience.BreakerSettings{ConsecutiveFailures: 3})
+	breaker := resilience.NewBreaker("inventory", resilience.WithConsecutiveFailures(3))
 	bulkhead := resilience.NewBulkhead(8)
 	p := resilience.Chain(
 		resilience.Retry{MaxAttempts: 3, InitialInterval: time.Millisecond},

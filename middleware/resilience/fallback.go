@@ -3,7 +3,7 @@ package resilience
 import "context"
 
 // Fallback supplies a result when a call fails: a fixed Value, or one computed
-// by Func from the error. Use it around a policy with [Fallback.Do]:
+// by Func from the error. Use it around a strategy with [Fallback.Do]:
 //
 //	price, err := resilience.Fallback[float64]{Value: cachedPrice}.Do(ctx, p, fetchPrice)
 //
@@ -24,11 +24,11 @@ type Fallback[T any] struct {
 	When func(err error) bool
 }
 
-// Do runs op under p (directly if p is nil) as [Do] does. If that fails and
+// Do runs op under s (directly if s is nil) as [Do] does. If that fails and
 // When allows it, Do returns the fallback's result instead: (Value, nil), or
 // what Func returns. Otherwise it returns op's result and error unchanged.
-func (f Fallback[T]) Do(ctx context.Context, p Strategy, op func(context.Context) (T, error)) (T, error) {
-	v, err := Do(ctx, p, op)
+func (f Fallback[T]) Do(ctx context.Context, s Strategy, op func(context.Context) (T, error)) (T, error) {
+	v, err := Do(ctx, s, op)
 	if err == nil || (f.When != nil && !f.When(err)) {
 		return v, err
 	}

@@ -31,7 +31,7 @@ func TestFallback(t *testing.T) {
 		},
 		{name: "when matches", fb: Fallback[string]{Value: "fallback", When: onlyBoom}, opErr: errBoom, want: "fallback"},
 		{name: "when does not match", fb: Fallback[string]{Value: "fallback", When: onlyBoom}, opErr: errOther, want: "partial", wantErr: errOther},
-		{name: "policy rejection", fb: Fallback[string]{Value: "fallback"}, p: StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }), want: "fallback"},
+		{name: "strategy rejection", fb: Fallback[string]{Value: "fallback"}, p: StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }), want: "fallback"},
 		{name: "through a retry", fb: Fallback[string]{Value: "fallback"}, p: Retry{MaxAttempts: 1}, opErr: errBoom, want: "fallback"},
 	}
 	for _, tc := range tests {

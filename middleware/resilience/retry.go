@@ -48,16 +48,21 @@ type Retry struct {
 	MaxAttempts int
 
 	// InitialInterval is the wait before the second attempt, before jitter.
-	// Zero or negative means DefaultInitialInterval (100ms).
+	// Zero means DefaultInitialInterval (100ms); a negative value means no
+	// wait at all: every retry follows its failure at once.
 	InitialInterval time.Duration
 
 	// MaxInterval caps the wait before jitter (so a wait is at most
-	// MaxInterval*(1+Jitter)). Zero or negative means DefaultMaxInterval
-	// (10s). An InitialInterval above MaxInterval is lowered to it.
+	// MaxInterval*(1+Jitter)). Zero means DefaultMaxInterval (10s); a
+	// negative value means no cap, so that only MaxElapsed and the context
+	// bound the waits. An InitialInterval above MaxInterval is lowered to
+	// it.
 	MaxInterval time.Duration
 
-	// Multiplier scales the wait after each attempt. Zero, NaN or a value below
-	// 1 means DefaultMultiplier (2); use 1 for a constant wait.
+	// Multiplier scales the wait after each attempt. Zero (or NaN, or
+	// +Inf) means DefaultMultiplier (2); a negative value turns the growth
+	// off, for a constant wait, as 1 does; a value between 0 and 1 is
+	// raised to 1, since the waits never shrink.
 	Multiplier float64
 
 	// Jitter is backoff's RandomizationFactor: each wait is drawn uniformly
@@ -78,7 +83,8 @@ type Retry struct {
 	// MaxElapsed bounds the time from the start of the first attempt to the
 	// start of the last: no wait begins that would end after it. An attempt
 	// in progress is not interrupted; put a [Timeout] outside the Retry for
-	// a hard bound. Zero or negative means no limit.
+	// a hard bound. Zero means the default, no limit; a negative value means
+	// no limit too.
 	MaxElapsed time.Duration
 
 	// Retryable reports whether an error is worth another attempt. It is
@@ -216,16 +222,25 @@ func (r Retry) retryable(err error) bool {
 // done.
 func (r Retry) backOff(ctx context.Context, start time.Time, limit int) backoff.BackOff {
 	initial, maxInterval := r.InitialInterval, r.MaxInterval
-	if initial <= 0 {
+	switch {
+	case initial == 0:
 		initial = DefaultInitialInterval
+	case initial < 0:
+		initial = 0
 	}
-	if maxInterval <= 0 {
+	switch {
+	case maxInterval == 0:
 		maxInterval = DefaultMaxInterval
+	case maxInterval < 0:
+		maxInterval = uncapped
 	}
 	initial = min(initial, maxInterval)
 	mult := r.Multiplier
-	if !(mult >= 1) || math.IsInf(mult, 0) { // also catches NaN
+	switch {
+	case mult == 0 || math.IsNaN(mult) || math.IsInf(mult, 1):
 		mult = DefaultMultiplier
+	case mult < 1:
+		mult = 1
 	}
 	jitter := r.Jitter
 	switch {
@@ -268,6 +283,11 @@ func (r Retry) backOff(ctx context.Context, start time.Time, limit int) backoff.
 	}
 	return backoff.WithContext(b, ctx)
 }
+
+// uncapped is the MaxInterval of a Retry whose MaxInterval is negative:
+// about 73 years, far enough below the largest time.Duration that jitter
+// (which at most doubles a wait) cannot overflow it.
+const uncapped = time.Duration(math.MaxInt64 / 4)
 
 // jitterBackOff draws each wait uniformly from [w*(1-factor), w*(1+factor)]
 // with its own source, as backoff does with the math/rand global.

@@ -120,18 +120,7 @@ func TestRetry(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				ctx := t.Context()
-				if tc.ctxTO > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, tc.ctxTO)
-					defer cancel()
-				}
-				if tc.cancelAt > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithCancel(ctx)
-					defer cancel()
-					time.AfterFunc(tc.cancelAt, cancel)
-				}
+				ctx := testContext(t, tc.ctxTO, tc.cancelAt)
 				var hooks []retryCall
 				r := tc.retry
 				r.OnRetry = func(attempt int, err error, wait time.Duration) {
@@ -156,16 +145,7 @@ func TestRetry(t *testing.T) {
 						t.Fatalf("Run = %#v, want a *RetryError with %d attempts", err, tc.wantCalls)
 					}
 				}
-				for _, want := range tc.wantErr {
-					if !errors.Is(err, want) {
-						t.Errorf("Run = %v, want it to match %v", err, want)
-					}
-				}
-				for _, not := range tc.wantNotIs {
-					if errors.Is(err, not) {
-						t.Errorf("Run = %v, want it not to match %v", err, not)
-					}
-				}
+				checkErrors(t, err, tc.wantErr, tc.wantNotIs)
 				if tc.wantHooks != nil {
 					if diff := cmp.Diff(tc.wantHooks, hooks); diff != "" {
 						t.Errorf("OnRetry calls (-want +got):\n%s", diff)
@@ -202,18 +182,23 @@ func TestRetryErrorMessage(t *testing.T) {
 	}
 }
 
-// TestRetryOutOfRangeSettings checks that nonsense settings fall back to
-// sane ones rather than panicking or spinning.
-func TestRetryOutOfRangeSettings(t *testing.T) {
+// TestRetryZeroAndNegative checks the rule every numeric field follows
+// (zero means the default, negative means off) and that nonsense values
+// fall back to sane ones rather than panicking or spinning.
+func TestRetryZeroAndNegative(t *testing.T) {
 	tests := []struct {
 		name     string
 		retry    Retry
-		wantTime time.Duration // for 3 attempts
+		wantTime time.Duration // for 3 attempts; -1: random, at most 4s
 	}{
-		{"negative intervals", Retry{InitialInterval: -1, MaxInterval: -1, Jitter: -1}, 300 * time.Millisecond},
-		{"NaN multiplier and jitter", Retry{Multiplier: nan(), Jitter: nan(), InitialInterval: time.Second, MaxInterval: time.Second}, -1},
-		{"multiplier below one", Retry{Multiplier: 0.5, Jitter: -1}, 300 * time.Millisecond},
+		{"zero means the defaults", Retry{Jitter: -1}, 300 * time.Millisecond}, // 100ms, then 200ms
+		{"negative initial interval: no wait", Retry{InitialInterval: -1, Jitter: -1}, 0},
+		{"negative max interval: no cap", Retry{InitialInterval: time.Hour, MaxInterval: -1, Jitter: -1}, 3 * time.Hour},
 		{"initial above max", Retry{InitialInterval: time.Hour, MaxInterval: time.Second, Jitter: -1}, 2 * time.Second},
+		{"negative multiplier: constant wait", Retry{Multiplier: -2, Jitter: -1}, 200 * time.Millisecond},
+		{"multiplier below one is raised to one", Retry{Multiplier: 0.5, Jitter: -1}, 200 * time.Millisecond},
+		{"negative max elapsed: no limit", Retry{MaxElapsed: -1, Jitter: -1}, 300 * time.Millisecond},
+		{"NaN multiplier and jitter", Retry{Multiplier: nan(), Jitter: nan(), InitialInterval: time.Second, MaxInterval: time.Second}, -1},
 		{"jitter above one", Retry{Jitter: 7, InitialInterval: time.Second, MaxInterval: time.Second}, -1},
 	}
 	for _, tc := range tests {
@@ -229,7 +214,7 @@ func TestRetryOutOfRangeSettings(t *testing.T) {
 				if tc.wantTime >= 0 && took != tc.wantTime {
 					t.Errorf("took %v, want %v", took, tc.wantTime)
 				}
-				if took > 4*time.Second {
+				if tc.wantTime < 0 && took > 4*time.Second {
 					t.Errorf("took %v, want at most 2 waits of at most 2s", took)
 				}
 			})

@@ -31,10 +31,12 @@ var ErrTimeout error = &timeoutError{aliasError{"resilience: timeout", context.D
 // return, however late: no goroutine and fewer allocations, but the bound
 // holds only if op honors its context.
 //
-// A zero Duration (or negative) means no bound: Run calls op directly. A
-// Timeout is a plain value, safe for concurrent use.
+// A zero Duration means the default, no bound, and so does a negative one:
+// Run then calls op directly. A Timeout is a plain value, safe for
+// concurrent use.
 type Timeout struct {
-	// Duration is the longest a call may take. Zero or negative: no bound.
+	// Duration is the longest a call may take. Zero means the default, no
+	// bound; a negative Duration means no bound too.
 	Duration time.Duration
 	// Inline runs op on the caller's goroutine and waits for it (see above).
 	Inline bool

@@ -50,6 +50,7 @@ func TestTimeout(t *testing.T) {
 		{name: "inline waits for op ignoring ctx", timeout: Timeout{Duration: time.Second, Inline: true}, op: sleepOp(time.Hour, false, errBoom), wantErr: []error{ErrTimeout, errBoom}, wantTime: time.Hour},
 		{name: "inline late success is success", timeout: Timeout{Duration: time.Second, Inline: true}, op: sleepOp(time.Hour, false, nil), wantTime: time.Hour},
 		{name: "zero duration runs op directly", timeout: Timeout{}, op: sleepOp(time.Hour, true, nil), wantTime: time.Hour},
+		{name: "negative duration runs op directly", timeout: Timeout{Duration: -time.Second}, op: sleepOp(time.Hour, true, nil), wantTime: time.Hour},
 		{
 			name: "parent deadline first is not a Timeout", timeout: Timeout{Duration: time.Second}, op: sleepOp(time.Hour, true, nil), parentTO: 100 * time.Millisecond,
 			wantErr: []error{context.DeadlineExceeded}, wantNotIs: []error{ErrTimeout}, wantTime: 100 * time.Millisecond,
@@ -70,18 +71,7 @@ func TestTimeout(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				ctx := t.Context()
-				if tc.parentTO > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, tc.parentTO)
-					defer cancel()
-				}
-				if tc.cancelAt > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithCancel(ctx)
-					defer cancel()
-					time.AfterFunc(tc.cancelAt, cancel)
-				}
+				ctx := testContext(t, tc.parentTO, tc.cancelAt)
 				opDone := make(chan struct{})
 				defer func() { <-opDone }() // an abandoned op finishes on its own
 				start := time.Now()
@@ -95,16 +85,7 @@ func TestTimeout(t *testing.T) {
 				if tc.wantErr == nil && err != nil {
 					t.Errorf("Run = %v, want nil", err)
 				}
-				for _, want := range tc.wantErr {
-					if !errors.Is(err, want) {
-						t.Errorf("Run = %v, want it to match %v", err, want)
-					}
-				}
-				for _, not := range tc.wantNotIs {
-					if errors.Is(err, not) {
-						t.Errorf("Run = %v, want it not to match %v", err, not)
-					}
-				}
+				checkErrors(t, err, tc.wantErr, tc.wantNotIs)
 			})
 		})
 	}

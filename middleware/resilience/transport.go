@@ -11,9 +11,9 @@ import (
 )
 
 // StatusError is the error a [Transport] attempt fails with when the response
-// status is one that [WithFailureStatus] classifies as a failure. Policies see
+// status is one that [WithFailureStatus] classifies as a failure. Strategies see
 // it (a [Retry] retries it, a [Breaker] counts it); the caller of RoundTrip
-// does not, because when the policy gives up on such a failure RoundTrip
+// does not, because when the strategy gives up on such a failure RoundTrip
 // returns the response itself.
 type StatusError struct {
 	// StatusCode is the response's status code.
@@ -49,7 +49,7 @@ type transportOptionFunc func(*transport)
 func (f transportOptionFunc) apply(t *transport) { f(t) }
 
 // WithFailureStatus makes an attempt whose response status satisfies isFailure
-// fail with a [*StatusError], so the policy retries it or counts it against
+// fail with a [*StatusError], so the strategy retries it or counts it against
 // the breaker; [TransientStatus] is the usual choice. The response of a failed
 // attempt that is retried is drained and closed. Without this option (or with
 // a nil isFailure) every response is a success, as with [http.Client].
@@ -58,8 +58,8 @@ func WithFailureStatus(isFailure func(code int) bool) TransportOption {
 }
 
 // Transport returns an [http.RoundTripper] that sends each request through base
-// under p: p decides whether, how often and for how long base is called. A nil
-// base means [http.DefaultTransport]; a nil p sends each request once.
+// under s: s decides whether, how often and for how long base is called. A nil
+// base means [http.DefaultTransport]; a nil s sends each request once.
 //
 // Only requests that are safe to send again are sent more than once: the
 // method is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) or the request
@@ -69,27 +69,29 @@ func WithFailureStatus(isFailure func(code int) bool) TransportOption {
 // which stops a [Retry] at once; a POST is never repeated just because its
 // body could be.
 //
-// When p gives up after a failure status (see [WithFailureStatus]), RoundTrip
+// When s gives up after a failure status (see [WithFailureStatus]), RoundTrip
 // returns that last response and a nil error, as a plain transport would; the
-// responses of earlier attempts are drained and closed. When p gives up on an
+// responses of earlier attempts are drained and closed. When s gives up on an
 // error, or rejects the call ([ErrOpen], [ErrBulkheadFull]), RoundTrip returns
-// p's error. The request body is closed in every case, as
+// s's error. The request body is closed in every case, as
 // [http.RoundTripper] requires.
 //
-// A [Timeout] in p bounds the wait for the response headers; reading the body
-// is bounded by the request's own context, not by p. The returned
-// RoundTripper is safe for concurrent use if base and p are, and it forwards
+// A [Timeout] in s bounds the wait for the response headers; reading the body
+// is bounded by the request's own context, not by s. The returned
+// RoundTripper is safe for concurrent use if base and s are, and it forwards
 // CloseIdleConnections to base.
-func Transport(base http.RoundTripper, p Strategy, opts ...TransportOption) http.RoundTripper {
+func Transport(base http.RoundTripper, s Strategy, opts ...TransportOption) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	if p == nil {
-		p = nop{}
+	if s == nil {
+		s = nop{}
 	}
-	t := &transport{base: base, policy: p}
+	t := &transport{base: base, strategy: s}
 	for _, o := range opts {
-		o.apply(t)
+		if o != nil {
+			o.apply(t)
+		}
 	}
 	return t
 }
@@ -98,14 +100,14 @@ var _ http.RoundTripper = (*transport)(nil)
 
 type transport struct {
 	base      http.RoundTripper
-	policy    Strategy
+	strategy  Strategy
 	isFailure func(code int) bool
 }
 
 // RoundTrip implements [http.RoundTripper].
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rt := &roundTrip{t: t, req: req, replayable: replayable(req)}
-	err := t.policy.Run(req.Context(), rt.attempt)
+	err := t.strategy.Run(req.Context(), rt.attempt)
 	return rt.finish(err)
 }
 
@@ -143,15 +145,15 @@ var (
 	// has returned (one a Timeout abandoned); nobody sees it.
 	errRoundTripDone = errors.New("resilience: round trip already finished")
 	// errNotReplayable fails a second attempt at a request that is not safe to
-	// send again, should a policy make one despite the permanent error.
+	// send again, should a strategy make one despite the permanent error.
 	errNotReplayable = errors.New("resilience: request cannot be sent again")
 	// errNoResponse is returned when p reports success without a response,
 	// which happens when a FallbackFunc swallows a failure.
-	errNoResponse = errors.New("resilience: policy succeeded but no response was received")
+	errNoResponse = errors.New("resilience: strategy succeeded but no response was received")
 )
 
 // roundTrip is the state of one RoundTrip call across its attempts. The
-// policy may run attempts on other goroutines (Timeout) and abandon them, so
+// strategy may run attempts on other goroutines (Timeout) and abandon them, so
 // the shared fields are guarded by mu.
 type roundTrip struct {
 	t          *transport
@@ -188,7 +190,7 @@ func (rt *roundTrip) attempt(ctx context.Context) error {
 	}
 
 	// The attempt's context follows ctx while the round trip runs, and only
-	// the request's own context afterwards, so that the policy canceling ctx
+	// the request's own context afterwards, so that the strategy canceling ctx
 	// when it returns (as Timeout does) does not cut the body off.
 	actx, cancel := context.WithCancel(rt.req.Context())
 	r, err := rt.request(actx, n)
@@ -250,7 +252,7 @@ func (rt *roundTrip) failure(err error) error {
 	return err
 }
 
-// finish turns the policy's outcome into RoundTrip's.
+// finish turns the strategy's outcome into RoundTrip's.
 func (rt *roundTrip) finish(err error) (*http.Response, error) {
 	rt.mu.Lock()
 	rt.done = true

@@ -104,7 +104,7 @@ func TestTransport(t *testing.T) {
 	tests := []struct {
 		name        string
 		statuses    []int
-		policy      Strategy
+		strategy    Strategy
 		opts        []TransportOption
 		method      string
 		body        string // sent without GetBody unless getBody
@@ -117,57 +117,57 @@ func TestTransport(t *testing.T) {
 		wantReqBody bool   // request body closed (when there is one)
 	}{
 		{
-			name: "GET retried on 503", statuses: []int{unavailable, unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "GET retried on 503", statuses: []int{unavailable, unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "GET", wantStatus: 200, wantSeen: []string{"GET ", "GET ", "GET "}, wantClosed: []bool{true, true, false},
 		},
 		{
-			name: "last 503 returned when retries run out", statuses: []int{unavailable, unavailable, unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "last 503 returned when retries run out", statuses: []int{unavailable, unavailable, unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "GET", wantStatus: unavailable, wantSeen: []string{"GET ", "GET ", "GET "}, wantClosed: []bool{true, true, false},
 		},
 		{
-			name: "statuses are successes by default", statuses: []int{unavailable}, policy: fastRetry,
+			name: "statuses are successes by default", statuses: []int{unavailable}, strategy: fastRetry,
 			method: "GET", wantStatus: unavailable, wantSeen: []string{"GET "}, wantClosed: []bool{false},
 		},
 		{
-			name: "POST without GetBody not retried", statuses: []int{unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "POST without GetBody not retried", statuses: []int{unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "POST", body: "charge", wantStatus: unavailable, wantSeen: []string{"POST charge"}, wantClosed: []bool{false}, wantReqBody: true,
 		},
 		{
-			name: "POST with GetBody but no idempotency key not retried", statuses: []int{unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "POST with GetBody but no idempotency key not retried", statuses: []int{unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "POST", body: "charge", getBody: true, wantStatus: unavailable, wantSeen: []string{"POST charge"}, wantClosed: []bool{false}, wantReqBody: true,
 		},
 		{
-			name: "POST with idempotency key and GetBody retried", statuses: []int{unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "POST with idempotency key and GetBody retried", statuses: []int{unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "POST", body: "charge", getBody: true, header: "k1",
 			wantStatus: 200, wantSeen: []string{"POST charge", "POST charge"}, wantClosed: []bool{true, false}, wantReqBody: true,
 		},
 		{
-			name: "PUT without GetBody not retried", statuses: []int{unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "PUT without GetBody not retried", statuses: []int{unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "PUT", body: "v", wantStatus: unavailable, wantSeen: []string{"PUT v"}, wantClosed: []bool{false}, wantReqBody: true,
 		},
 		{
-			name: "PUT with GetBody retried", statuses: []int{unavailable}, policy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "PUT with GetBody retried", statuses: []int{unavailable}, strategy: fastRetry, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "PUT", body: "v", getBody: true, wantStatus: 200, wantSeen: []string{"PUT v", "PUT v"}, wantClosed: []bool{true, false}, wantReqBody: true,
 		},
 		{
-			name: "rejected by policy: body closed, nothing sent", policy: StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
+			name: "rejected by strategy: body closed, nothing sent", strategy: StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
 			method: "POST", body: "x", wantErr: ErrOpen, wantSeen: nil, wantClosed: []bool{}, wantReqBody: true,
 		},
 		{
-			name: "fallback swallowing a failure status", policy: FallbackFunc(func(context.Context, error) error { return nil }),
+			name: "fallback swallowing a failure status", strategy: FallbackFunc(func(context.Context, error) error { return nil }),
 			statuses: []int{unavailable}, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "GET", wantStatus: unavailable, wantSeen: []string{"GET "}, wantClosed: []bool{false},
 		},
 		{
 			name: "fallback swallowing a rejection has no response",
-			policy: Chain(
+			strategy: Chain(
 				FallbackFunc(func(context.Context, error) error { return nil }),
 				StrategyFunc(func(context.Context, func(context.Context) error) error { return ErrOpen }),
 			),
 			method: "GET", wantErr: errNoResponse, wantSeen: nil, wantClosed: []bool{},
 		},
 		{
-			name: "nil policy sends once", statuses: []int{unavailable}, opts: []TransportOption{WithFailureStatus(TransientStatus)},
+			name: "nil strategy sends once", statuses: []int{unavailable}, opts: []TransportOption{WithFailureStatus(TransientStatus)},
 			method: "GET", wantStatus: unavailable, wantSeen: []string{"GET "}, wantClosed: []bool{false},
 		},
 	}
@@ -177,7 +177,7 @@ func TestTransport(t *testing.T) {
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
 			log := &bodyLog{base: ts.Client().Transport}
-			client := &http.Client{Transport: Transport(log, tc.policy, tc.opts...)}
+			client := &http.Client{Transport: Transport(log, tc.strategy, tc.opts...)}
 			defer client.CloseIdleConnections()
 
 			var body *requestBody
@@ -268,7 +268,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// TestTransportBodyOutlivesTimeout checks that a Timeout in the policy, which
+// TestTransportBodyOutlivesTimeout checks that a Timeout in the strategy, which
 // cancels its context as soon as it returns, does not cut off a response body
 // that the caller reads afterwards.
 func TestTransportBodyOutlivesTimeout(t *testing.T) {

@@ -195,7 +195,7 @@ func (s *Source) read(ctx context.Context) source.Update {
 			return source.Update{Err: fmt.Errorf("ofsource: flag %q: %w: a %T is not a plan", s.flag, chaos.ErrInvalidPlan, v)}
 		}
 	}
-	p, err := chaos.DecodePlan(doc)
+	p, err := chaos.ParsePlan(string(doc))
 	if err != nil {
 		return source.Update{Err: fmt.Errorf("ofsource: decoding flag %q: %w", s.flag, err)}
 	}

@@ -12,7 +12,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// tracer is a Policy that records when it is entered and left.
+// tracer is a Strategy that records when it is entered and left.
 func tracer(name string, log *[]string) Strategy {
 	return StrategyFunc(func(ctx context.Context, op func(context.Context) error) error {
 		*log = append(*log, "enter "+name)
@@ -25,7 +25,7 @@ func tracer(name string, log *[]string) Strategy {
 func TestChain(t *testing.T) {
 	tests := []struct {
 		name  string
-		names []string // nil entries become nil policies
+		names []string // nil entries become nil strategies
 		want  []string
 	}{
 		{"empty", nil, []string{"op"}},
@@ -59,8 +59,8 @@ func TestChain(t *testing.T) {
 	}
 }
 
-func TestChainSinglePolicyIsItself(t *testing.T) {
-	b := NewBreaker(BreakerSettings{})
+func TestChainSingleStrategyIsItself(t *testing.T) {
+	b := NewBreaker("")
 	if p := Chain(nil, b); p != Strategy(b) {
 		t.Errorf("Chain(nil, b) = %v, want b itself", p)
 	}
@@ -77,12 +77,12 @@ func TestChainPassesContext(t *testing.T) {
 		return nil
 	})
 	if got != "set by inner" {
-		t.Errorf("op saw %v, want the inner policy's context", got)
+		t.Errorf("op saw %v, want the inner strategy's context", got)
 	}
 }
 
 func TestDo(t *testing.T) {
-	t.Run("nil policy", func(t *testing.T) {
+	t.Run("nil strategy", func(t *testing.T) {
 		got, err := Do(t.Context(), nil, func(context.Context) (int, error) { return 7, errBoom })
 		if got != 7 || err != errBoom {
 			t.Errorf("Do = %d, %v; want 7, boom", got, err)
@@ -194,7 +194,7 @@ func TestFallbackTimeoutProperties(t *testing.T) {
 // fails, then hangs, then recovers.
 func TestChainEndToEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		breaker := NewBreaker(BreakerSettings{ConsecutiveFailures: 3, OpenTimeout: 10 * time.Second})
+		breaker := NewBreaker("", WithConsecutiveFailures(3), WithOpenTimeout(10*time.Second))
 		p := Chain(
 			Retry{MaxAttempts: 3, InitialInterval: 100 * time.Millisecond, Jitter: -1},
 			breaker,

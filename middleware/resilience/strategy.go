@@ -5,12 +5,13 @@ import (
 	"sync"
 )
 
-// Strategy runs an operation under a resilience rule: it may run op once, several
-// times, not at all, or bound how long the caller waits for it. Run returns
-// op's error, or an error of its own when the policy stopped the call.
+// Strategy runs an operation under a resilience rule: it may run op once,
+// several times, not at all, or bound how long the caller waits for it. Run
+// returns op's error, or an error of its own when the strategy stopped the
+// call.
 //
 // Implementations must pass op a context derived from ctx and must be safe for
-// concurrent use. Every policy in this package is.
+// concurrent use. Every strategy in this package is.
 type Strategy interface {
 	Run(ctx context.Context, op func(context.Context) error) error
 }
@@ -25,9 +26,10 @@ func (f StrategyFunc) Run(ctx context.Context, op func(context.Context) error) e
 	return f(ctx, op)
 }
 
-// Chain returns a Policy that nests ps, the first outermost: Chain(a, b).Run
-// runs a, which runs b, which runs op. Nil policies are skipped; Chain() runs
-// op directly. The result is safe for concurrent use when every policy is.
+// Chain returns a Strategy that nests strategies, the first outermost:
+// Chain(a, b).Run runs a, which runs b, which runs op. Nil strategies are
+// skipped; Chain() runs op directly. The result is safe for concurrent use
+// when every strategy is.
 //
 // The recommended order, outermost first, is
 //
@@ -43,15 +45,15 @@ func (f StrategyFunc) Run(ctx context.Context, op func(context.Context) error) e
 //     default classifier stops on [ErrOpen] instead of waiting for it.
 //   - Breaker sits outside the bulkhead so that an open breaker rejects a call
 //     before it takes a slot. Note that it counts [ErrBulkheadFull] as a
-//     failure unless [BreakerSettings.IsSuccessful] says otherwise.
+//     failure unless [WithIsSuccessful] says otherwise.
 //   - Bulkhead bounds how many calls run at once.
 //   - Timeout is innermost, so each attempt has its own deadline and a timed
 //     out attempt counts as a failure for the breaker and is retried.
-func Chain(ps ...Strategy) Strategy {
+func Chain(strategies ...Strategy) Strategy {
 	var c chain
-	for _, p := range ps {
-		if p != nil {
-			c = append(c, p)
+	for _, s := range strategies {
+		if s != nil {
+			c = append(c, s)
 		}
 	}
 	switch len(c) {
@@ -68,7 +70,7 @@ type nop struct{}
 
 func (nop) Run(ctx context.Context, op func(context.Context) error) error { return op(ctx) }
 
-// chain holds at least two policies, outermost first.
+// chain holds at least two strategies, outermost first.
 type chain []Strategy
 
 func (c chain) Run(ctx context.Context, op func(context.Context) error) error {
@@ -82,21 +84,21 @@ func (c chain) run(ctx context.Context, i int, op func(context.Context) error) e
 	return c[i].Run(ctx, func(ctx context.Context) error { return c.run(ctx, i+1, op) })
 }
 
-// Do runs op under p and returns the result of the attempt that finished
-// last among those p still waits for. When p stops the call without running
-// op, Do returns the zero T and p's error; when op fails, Do returns what op
-// returned alongside p's error. A nil p runs op directly.
+// Do runs op under s and returns the result of the attempt that finished
+// last among those s still waits for. When s stops the call without running
+// op, Do returns the zero T and s's error; when op fails, Do returns what op
+// returned alongside s's error. A nil s runs op directly.
 //
-// Do is safe to use with policies that abandon an attempt (a [Timeout] returns
+// Do is safe to use with strategies that abandon an attempt (a [Timeout] returns
 // at its deadline while op keeps running): a result that arrives after a newer
 // attempt has started, or after Do has returned, is dropped. Do is safe for
-// concurrent use when p is.
-func Do[T any](ctx context.Context, p Strategy, op func(context.Context) (T, error)) (T, error) {
-	if p == nil {
+// concurrent use when s is.
+func Do[T any](ctx context.Context, s Strategy, op func(context.Context) (T, error)) (T, error) {
+	if s == nil {
 		return op(ctx)
 	}
 	r := &result[T]{}
-	err := p.Run(ctx, func(ctx context.Context) error {
+	err := s.Run(ctx, func(ctx context.Context) error {
 		n := r.start()
 		v, err := op(ctx)
 		r.publish(n, v)

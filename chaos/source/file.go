@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/faultline-go/faultline/internal/wait"
 )
 
 // File returns a source named "file:PATH" that reads a plan, in JSON or
@@ -73,7 +75,7 @@ func (s *fileSource) Watch(ctx context.Context, yield func(Update)) error {
 		return nil
 	}
 	s.check(&st, yield)
-	every(ctx, s.interval, func() { s.check(&st, yield) })
+	wait.Every(ctx, s.interval, func() { s.check(&st, yield) })
 	return nil
 }
 

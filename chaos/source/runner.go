@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/internal/wait"
 )
 
 // Runner applies what a [Source] yields to an engine. It is what a service
@@ -164,7 +165,7 @@ func (r *Runner) notify(s RunnerStatus) {
 // watchKillSwitch looks at the engine's kill switch every r.rearmCheck
 // until ctx is done.
 func (r *Runner) watchKillSwitch(ctx context.Context) {
-	every(ctx, r.rearmCheck, func() {
+	wait.Every(ctx, r.rearmCheck, func() {
 		r.step.Lock()
 		defer r.step.Unlock()
 		if ctx.Err() == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/internal/mix"
@@ -90,18 +89,4 @@ func version(p chaos.Plan, fallback string, doc []byte) string {
 	}
 	h := mix.String(string(doc))
 	return strconv.FormatUint(h, 16)
-}
-
-// every calls f every d until ctx is done.
-func every(ctx context.Context, d time.Duration, f func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f()
-		}
-	}
 }

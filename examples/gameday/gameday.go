@@ -20,6 +20,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/gameday"
+	"github.com/faultline-go/faultline/internal/wait"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 	"github.com/faultline-go/faultline/middleware/resilience"
 	"github.com/faultline-go/faultline/probes"
@@ -221,23 +222,19 @@ func (gd *gameDay) request(ctx context.Context, n int) {
 
 // progress prints a status line every second.
 func (gd *gameDay) progress(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s := gd.window.Snapshot()
-		var injected uint64
-		for _, p := range gd.engine.Stats().Points {
-			injected += p.Fired
-		}
-		gd.printf("%6.1fs  %-8s requests %6d  success %6.2f%%  p99 %7v  injected %5d  worker crashes %d\n",
-			time.Since(gd.started).Seconds(), gd.phase.Load(), gd.requests.Load(), 100*s.SuccessRatio,
-			s.P99.Round(time.Millisecond), injected, gd.svc.crashes.Load())
+	wait.Every(ctx, time.Second, gd.printProgress)
+}
+
+// printProgress prints one status line.
+func (gd *gameDay) printProgress() {
+	s := gd.window.Snapshot()
+	var injected uint64
+	for _, p := range gd.engine.Stats().Points {
+		injected += p.Fired
 	}
+	gd.printf("%6.1fs  %-8s requests %6d  success %6.2f%%  p99 %7v  injected %5d  worker crashes %d\n",
+		time.Since(gd.started).Seconds(), gd.phase.Load(), gd.requests.Load(), 100*s.SuccessRatio,
+		s.P99.Round(time.Millisecond), injected, gd.svc.crashes.Load())
 }
 
 // notify prints the experiment's timeline as it happens, and tracks the

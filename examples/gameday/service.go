@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/internal/wait"
 	"github.com/faultline-go/faultline/middleware/chaosgo"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 	"github.com/faultline-go/faultline/middleware/chaossql"
@@ -129,26 +130,22 @@ func (s *service) createOrder(w http.ResponseWriter, r *http.Request) {
 // panic becomes an error, is counted as a crash, and the worker carries on
 // with the next round, as a supervisor would restart it.
 func (s *service) runWorker(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		var g chaosgo.Group
-		g.GoPoint(ctx, s.ship, func() error {
-			_, err := s.db.ExecContext(ctx, `UPDATE orders SET status = 'shipped' WHERE status = 'pending'`)
-			return err
-		})
-		var pe *chaosgo.PanicError
-		switch err := g.Wait(); {
-		case errors.As(err, &pe):
-			s.crashes.Add(1)
-			s.restarts.Add(1)
-		case err == nil:
-			s.shipped.Add(1)
-		}
+	wait.Every(ctx, interval, func() { s.shipRound(ctx) })
+}
+
+// shipRound ships the pending orders once.
+func (s *service) shipRound(ctx context.Context) {
+	var g chaosgo.Group
+	g.GoPoint(ctx, s.ship, func() error {
+		_, err := s.db.ExecContext(ctx, `UPDATE orders SET status = 'shipped' WHERE status = 'pending'`)
+		return err
+	})
+	var pe *chaosgo.PanicError
+	switch err := g.Wait(); {
+	case errors.As(err, &pe):
+		s.crashes.Add(1)
+		s.restarts.Add(1)
+	case err == nil:
+		s.shipped.Add(1)
 	}
 }

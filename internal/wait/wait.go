@@ -1,4 +1,4 @@
-// Package wait holds the one timed wait that faults and the engine share.
+// Package wait holds the timed waits that faultline's packages share.
 package wait
 
 import (
@@ -26,4 +26,18 @@ func For(ctx context.Context, d time.Duration, stop <-chan struct{}) bool {
 	case <-stop:
 	}
 	return false
+}
+
+// Every calls f every d until ctx is done. d must be positive.
+func Every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }

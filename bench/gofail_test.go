@@ -43,5 +43,26 @@ func gofailInject(fp *gofail.Failpoint) error {
 // benchGofailPoint measures a gofail failpoint set up for case c.
 func benchGofailPoint(b *testing.B, c pointCase) {
 	fp := gofailPoint(b, c)
-	measure(b, func() error { return gofailInject(fp) })
+	b.Run("mode=serial", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int64
+		for b.Loop() {
+			if boolTerm(fp.Acquire()) != nil {
+				n++
+			}
+		}
+		sink.Add(n)
+	})
+	b.Run("mode=parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var n int64
+			for pb.Next() {
+				if boolTerm(fp.Acquire()) != nil {
+					n++
+				}
+			}
+			sink.Add(n)
+		})
+	})
 }

@@ -41,5 +41,26 @@ func pingcapInject(path string) error {
 // benchPingcapPoint measures failpoint.Eval for a path set up for case c.
 func benchPingcapPoint(b *testing.B, c pointCase) {
 	path := pingcapPoint(b, c)
-	measure(b, func() error { return pingcapInject(path) })
+	b.Run("mode=serial", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int64
+		for b.Loop() {
+			if boolTerm(failpoint.Eval(path)) != nil {
+				n++
+			}
+		}
+		sink.Add(n)
+	})
+	b.Run("mode=parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var n int64
+			for pb.Next() {
+				if boolTerm(failpoint.Eval(path)) != nil {
+					n++
+				}
+			}
+			sink.Add(n)
+		})
+	})
 }

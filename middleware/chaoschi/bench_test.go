@@ -1,0 +1,50 @@
+package chaoschi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/middleware/chaoschi"
+)
+
+// BenchmarkMiddleware serves GET /shop/items/abc, a route of a mounted
+// router, through a reused recorder: "bare" is chi alone, "disabled" adds
+// the middleware under r.Use with no plan applied, "armed-elsewhere" with a
+// plan that names another point (the route is looked up, nothing fires),
+// and "armed-1pct" with a rule on the route that fires for 1% of requests.
+func BenchmarkMiddleware(b *testing.B) {
+	router := func(e *chaos.Engine) http.Handler {
+		r := chi.NewRouter()
+		if e != nil {
+			r.Use(chaoschi.Middleware(e))
+		}
+		routes(r)
+		return r
+	}
+	engine := func(plan string) *chaos.Engine {
+		e := chaos.New(chaos.WithSeed(1))
+		if plan != "" {
+			if err := e.Apply(chaos.MustParsePlan(plan)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return e
+	}
+	serve := func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/shop/items/abc", nil)
+		for b.Loop() {
+			rec.Body.Reset()
+			h.ServeHTTP(rec, req)
+		}
+	}
+	b.Run("bare", func(b *testing.B) { serve(b, router(nil)) })
+	b.Run("disabled", func(b *testing.B) { serve(b, router(engine(""))) })
+	b.Run("armed-elsewhere", func(b *testing.B) { serve(b, router(engine(`db.query=error(x)`))) })
+	b.Run("armed-1pct", func(b *testing.B) { serve(b, router(engine(`"GET /shop/items/{sku}"=1%status(503)`))) })
+}

@@ -1,0 +1,164 @@
+package chaoschi
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/middleware/chaoshttp"
+)
+
+// Middleware returns chi middleware that evaluates a fault point of e for
+// each request before the next handler runs, with the behaviour of
+// [chaoshttp.Middleware]: the same faults, the same [chaoshttp.HeaderInjected]
+// header, the same exempt admin paths ([chaoshttp.AdminPrefix] and
+// [chaoshttp.WithExempt]) and the same labels. A nil e means
+// [chaos.Default] at the time Middleware is called. opts are chaoshttp's
+// options, such as [chaoshttp.WithHeaderLabel], [chaoshttp.WithExempt],
+// [chaoshttp.WithRecoverPanics] and [chaoshttp.WithMaxPoints] (1024 route
+// patterns by default); a [chaoshttp.WithPointName] among them replaces
+// the naming described here, and [chaoshttp.WithServeMux] is ignored.
+//
+// # Point names
+//
+// A request's point is its method word and the full chi pattern of the
+// route it matches: "GET /orders/{id}", "PUT /api/users/{id}" for a route
+// of r.Route("/api", …), "GET /shop/items/{sku}" for one of a router
+// mounted at "/shop", "GET /legacy/*" for a plain handler mounted there.
+// Methods outside the nine standard ones are named OTHER. A request that
+// matches no route, or none for its method, is counted at one point per
+// method: "GET (unmatched)". Points are never named after a URL path, so
+// the engine's registry stays bounded however many paths clients try.
+//
+// The pattern is found with the router's own matcher (chi.Routes.Find),
+// from the root router of the request's chi routing context, so the
+// middleware may be given to r.Use of the root router or of any
+// sub-router, to r.With or r.Group, or wrapped around a router
+// (Middleware(e)(r)). Given to none of these, outside any chi router, it
+// counts every request as unmatched.
+//
+// # Cost
+//
+// While no plan is applied to e, the middleware costs a few nanoseconds
+// and no allocation: it does not look for the route. While a plan is
+// applied, it finds the route once more than chi does (a tree lookup on a
+// pooled routing context), and through a mounted router one string
+// concatenation for the full pattern.
+//
+// The middleware and the handlers it returns are safe for concurrent use.
+func Middleware(e *chaos.Engine, opts ...chaoshttp.Option) func(http.Handler) http.Handler {
+	if e == nil {
+		e = chaos.Default()
+	}
+	names := &nameCache{}
+	return func(next http.Handler) http.Handler {
+		rs, _ := next.(chi.Routes)
+		n := &namer{around: rs, names: names}
+		all := make([]chaoshttp.Option, 0, len(opts)+1)
+		all = append(all, chaoshttp.WithPointName(n.name))
+		all = append(all, opts...)
+		return chaoshttp.Middleware(e, all...)(next)
+	}
+}
+
+// namer names the points of one handler Middleware returned.
+type namer struct {
+	around chi.Routes // the wrapped handler, when it is a chi router
+	names  *nameCache
+}
+
+// routeContexts holds the routing contexts Find fills, so that finding a
+// route allocates nothing.
+var routeContexts = sync.Pool{New: func() any { return chi.NewRouteContext() }}
+
+// name returns the point name of r, or "" when r matches no route.
+func (n *namer) name(r *http.Request) string {
+	routes := n.around
+	path := ""
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.Routes != nil {
+		// Inside a router: ask the root router, with the whole path, so
+		// that a sub-router's middleware gets the full pattern too. At the
+		// root, before routing, a middleware such as StripSlashes may have
+		// set the path chi will route on.
+		routes = rctx.Routes
+		if len(rctx.RoutePatterns) == 0 {
+			path = rctx.RoutePath
+		}
+	}
+	if routes == nil || r.URL == nil {
+		return ""
+	}
+	if path == "" {
+		path = r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+	}
+	if path == "" || path[0] != '/' {
+		return ""
+	}
+	fctx := routeContexts.Get().(*chi.Context)
+	fctx.Reset()
+	pattern := routes.Find(fctx, r.Method, path)
+	routeContexts.Put(fctx)
+	if pattern == "" {
+		return ""
+	}
+	return n.names.get(pattern, r.Method)
+}
+
+// nameCache maps the patterns chi returns to their point names, one per
+// method word, made once per pattern. Patterns come from the routes
+// registered in code, so the cache is bounded by the router's size.
+type nameCache struct {
+	m sync.Map // pattern → *[numMethods]string
+}
+
+// get returns the point name of pattern for a request with method.
+func (c *nameCache) get(pattern, method string) string {
+	i := methodIndex(method)
+	if v, ok := c.m.Load(pattern); ok {
+		return v.(*[numMethods]string)[i]
+	}
+	var ns [numMethods]string
+	for j, m := range methods {
+		ns[j] = m + " " + pattern
+	}
+	v, _ := c.m.LoadOrStore(pattern, &ns)
+	return v.(*[numMethods]string)[i]
+}
+
+// numMethods counts the method words point names use.
+const numMethods = 10
+
+// methods are the words a request method is named with, as in package
+// chaoshttp: the nine standard methods, and OTHER for every other one.
+var methods = [numMethods]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "OTHER"}
+
+// methodIndex returns the index in methods of the request method m. An
+// empty method is GET.
+func methodIndex(m string) int {
+	switch m {
+	case http.MethodGet, "":
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodConnect:
+		return 6
+	case http.MethodOptions:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return numMethods - 1
+}

@@ -143,6 +143,13 @@ type PointStats struct {
 	ByKind map[faults.Kind]uint64 `json:"by_kind,omitempty"`
 	// DryRun counts the faults that would have fired in dry-run mode.
 	DryRun uint64 `json:"dry_run,omitempty"`
+	// Absorbed counts the injected errors that resilience code absorbed: a
+	// retry or a fallback succeeded after them (see faults.Absorbed).
+	Absorbed uint64 `json:"absorbed,omitempty"`
+	// Escaped counts the injected errors that reached the caller of
+	// resilience code (see faults.Escaped). Errors injected where no
+	// resilience code looks are in neither count.
+	Escaped uint64 `json:"escaped,omitempty"`
 }
 
 // RuleStats counts what one rule of the active plan did, over every point
@@ -216,7 +223,8 @@ func (e *Engine) markUnused(rules []RuleStats) {
 // stats returns the point's counters, and adds its share to the counters
 // of the rules that name it.
 func (p *Point) stats(rules []RuleStats) PointStats {
-	ps := PointStats{Point: p.name, DryRun: p.dry.Load(), Evaluations: p.evaluations()}
+	ps := PointStats{Point: p.name, DryRun: p.dry.Load(), Evaluations: p.evaluations(),
+		Absorbed: p.absorbed.Load(), Escaped: p.escaped.Load()}
 	for k := range p.fired {
 		if n := p.firedOf(faults.Kind(k)); n > 0 {
 			if ps.ByKind == nil {

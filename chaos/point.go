@@ -32,9 +32,13 @@ type Point struct {
 	evals atomic.Uint64
 	fired [faults.NumKinds]atomic.Uint64
 	dry   atomic.Uint64
-	name  string
-	hash  uint64
-	eng   *Engine
+	// absorbed and escaped count what became of the injected errors (see
+	// faults.Absorbed); they are written only by resilience code.
+	absorbed atomic.Uint64
+	escaped  atomic.Uint64
+	name     string
+	hash     uint64
+	eng      *Engine
 	// stripes are the striped sequences, made the first time the point is
 	// bound to rules that may decide on them (see [WithDeterministic]).
 	stripes atomic.Pointer[[]stripe]
@@ -107,8 +111,9 @@ type binding struct {
 // path reads are copied out of the compiled rule so that a call that does
 // not fire touches one cache line per rule.
 type boundRule struct {
-	key       uint64 // the draw for call n is mix.Mix(key ^ n), or ^ the sticky value's hash
-	threshold uint64
+	key       uint64        // the draw for call n is mix.Mix(key ^ n), or ^ the sticky value's hash
+	threshold atomic.Uint64 // the rate as a threshold, after the policy's and the pacing's scale
+	rate      float64       // the rate before the pacing's scale
 	after     uint64
 	every     uint64
 	times     uint64
@@ -126,35 +131,33 @@ func (r *boundRule) err(p *Point) *faults.InjectedError {
 	if e := r.injected.Load(); e != nil {
 		return e
 	}
-	r.injected.CompareAndSwap(nil, faults.NewInjectedError(p.name, r.c.rule.Fault))
+	r.injected.CompareAndSwap(nil, faults.NewInjectedError(p.name, r.c.rule.Fault).WithOutcomes(outcomes{p}))
 	return r.injected.Load()
 }
 
 // compiledRule is a Rule ready for evaluation.
 type compiledRule struct {
-	index     int
-	rule      Rule
-	threshold uint64
-	salt      uint64
-	after     uint64
-	every     uint64
-	times     uint64
-	labels    []Label
-	expires   time.Time
-	glob      glob
-	hang      time.Duration // how long a hang fault blocks at most
+	index   int
+	rule    Rule
+	salt    uint64
+	after   uint64
+	every   uint64
+	times   uint64
+	labels  []Label
+	expires time.Time
+	glob    glob
+	hang    time.Duration // how long a hang fault blocks at most
 }
 
 func compileRule(i int, r Rule, now time.Time, pol *compiledPolicy) *compiledRule {
 	c := &compiledRule{
-		index:     i,
-		rule:      r,
-		glob:      compileGlob(r.Point),
-		threshold: mix.Threshold(r.Rate),
-		salt:      mix.Mix(uint64(i) + 0x5bd1e995),
-		after:     uint64(r.After),
-		every:     uint64(r.Every),
-		times:     uint64(r.Times),
+		index: i,
+		rule:  r,
+		glob:  compileGlob(r.Point),
+		salt:  mix.Mix(uint64(i) + 0x5bd1e995),
+		after: uint64(r.After),
+		every: uint64(r.Every),
+		times: uint64(r.Times),
 	}
 	for k, v := range r.Labels {
 		c.labels = append(c.labels, Label{Key: k, Value: v})
@@ -327,7 +330,7 @@ func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule
 			x = mix.String(v)
 		}
 		h := mix.Mix(r.key ^ x)
-		if !mix.Below(h, r.threshold) {
+		if !mix.Below(h, r.threshold.Load()) {
 			continue
 		}
 		if r.expires || b.windows {
@@ -468,3 +471,9 @@ func (d Decision) Inject(ctx context.Context) error {
 // counts reports whether the rule counts calls (After, Every, Times), and
 // so needs its points to decide on their exact sequence.
 func (c *compiledRule) counts() bool { return c.after > 0 || c.every > 1 || c.times > 0 }
+
+// outcomes counts at a point what became of its injected errors.
+type outcomes struct{ p *Point }
+
+func (o outcomes) Absorbed() { o.p.absorbed.Add(1) }
+func (o outcomes) Escaped()  { o.p.escaped.Add(1) }

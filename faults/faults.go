@@ -277,11 +277,51 @@ type InjectedError struct {
 	Point string
 	// Fault is the fault that fired.
 	Fault Fault
+	// outcomes is told what became of the fault; nil for none.
+	outcomes Outcomes
 }
 
 // NewInjectedError returns the error that fault f makes at point.
 func NewInjectedError(point string, f Fault) *InjectedError {
 	return &InjectedError{Point: point, Fault: f}
+}
+
+// Outcomes counts what became of the faults injected at a point: absorbed
+// by resilience code (a retry or a fallback succeeded after the fault), or
+// escaped to the caller. The engine gives every error it injects its
+// point's Outcomes; implementations must be safe for concurrent use.
+type Outcomes interface {
+	Absorbed()
+	Escaped()
+}
+
+// WithOutcomes returns a copy of e that tells o what became of it (see
+// [Absorbed] and [Escaped]).
+func (e *InjectedError) WithOutcomes(o Outcomes) *InjectedError {
+	c := *e
+	c.outcomes = o
+	return &c
+}
+
+// Absorbed records that resilience code absorbed the injected fault in
+// err: a retry or a fallback succeeded after it. It does nothing when err
+// holds no injected fault, so resilience code calls it on every error it
+// recovers from.
+func Absorbed(err error) {
+	var ie *InjectedError
+	if errors.As(err, &ie) && ie.outcomes != nil {
+		ie.outcomes.Absorbed()
+	}
+}
+
+// Escaped records that the injected fault in err reached the caller of
+// resilience code, which gave up on it. It does nothing when err holds no
+// injected fault.
+func Escaped(err error) {
+	var ie *InjectedError
+	if errors.As(err, &ie) && ie.outcomes != nil {
+		ie.outcomes.Escaped()
+	}
 }
 
 // Error returns "faultline: injected KIND at POINT: MESSAGE".

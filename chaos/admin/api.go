@@ -35,9 +35,9 @@ type errorView struct {
 	Problems []chaos.Problem `json:"problems,omitempty"`
 }
 
-// statusView is what api/status answers. Everything but the counters and
-// the runner comes from one read of the engine's state; the kill switch's
-// fields marshal inline.
+// statusView is what api/status answers. Everything but the counters, the
+// unused rules and the runner comes from one read of the engine's state;
+// the kill switch's fields marshal inline.
 type statusView struct {
 	Status     string `json:"status"`
 	Instance   string `json:"instance"`
@@ -45,8 +45,31 @@ type statusView struct {
 	Source     string `json:"source,omitempty"`
 	Generation uint64 `json:"generation"`
 	chaos.KillSwitch
-	Counters Counters        `json:"counters"`
-	Runner   json.RawMessage `json:"runner,omitempty"`
+	Counters Counters `json:"counters"`
+	// UnusedRules is never null, so that a check can count it.
+	UnusedRules []unusedRule    `json:"unused_rules"`
+	Runner      json.RawMessage `json:"runner,omitempty"`
+}
+
+// unusedRule is a rule of the active plan that has named no evaluated
+// point for longer than the engine's chaos.WithUnusedRuleAfter: most often
+// a point name that matches nothing the service calls.
+type unusedRule struct {
+	// Rule is the rule's index in the plan; Point its point pattern.
+	Rule  int    `json:"rule"`
+	Point string `json:"point"`
+}
+
+// unusedRules returns the rules that rules marks Unused, in plan order,
+// and an empty slice, not nil, when there are none.
+func unusedRules(rules []chaos.RuleStats) []unusedRule {
+	out := []unusedRule{}
+	for _, r := range rules {
+		if r.Unused {
+			out = append(out, unusedRule{Rule: r.Rule, Point: r.Point})
+		}
+	}
+	return out
 }
 
 // statsView is what api/stats answers: the engine's counters, with the
@@ -248,14 +271,20 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, _ auth) {
 func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, _ auth) {
 	a := h.e.Active()
 	v := statusView{
-		Status:     statusText(a),
-		Instance:   h.e.Instance(),
-		Seed:       h.e.Seed(),
-		Source:     a.Source,
-		Generation: a.Generation,
-		KillSwitch: a.KillSwitch,
-		Counters:   h.Counters(),
-		Runner:     h.runner(),
+		Status:      statusText(a),
+		Instance:    h.e.Instance(),
+		Seed:        h.e.Seed(),
+		Source:      a.Source,
+		Generation:  a.Generation,
+		KillSwitch:  a.KillSwitch,
+		Counters:    h.Counters(),
+		UnusedRules: []unusedRule{},
+		Runner:      h.runner(),
+	}
+	if len(a.Plan.Rules) > 0 && !a.Disabled {
+		// Only then can a rule be unused: spare a plan-less engine the
+		// walk over every point that Stats makes.
+		v.UnusedRules = unusedRules(h.e.Stats().Rules)
 	}
 	writeJSON(w, http.StatusOK, v)
 }

@@ -119,7 +119,7 @@ func BenchmarkPage100kPoints(b *testing.B) {
 			_ = e.Stats()
 		}
 	})
-	benchGET(b, h, "/", "/?page=500", "/?q=op09999", "/api/stats", "/api/stats?q=op09999")
+	benchGET(b, h, "/", "/?page=500", "/?q=op09999", "/api/stats", "/api/stats?q=op09999", "/api/status")
 }
 
 // benchGET runs a sub-benchmark per path, each a GET with the token that

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/chaos/chaostest"
 )
 
 // findBrowser returns the path of a Chromium or Chrome, or skips the test.
@@ -27,16 +28,20 @@ func findBrowser(t *testing.T) string {
 }
 
 // TestPageInBrowser logs in to the page in headless Chromium, finds a point
-// that was evaluated, throws the kill switch and re-arms. The handler is
-// mounted under a prefix, as in a service.
+// that was evaluated and a rule marked unused, throws the kill switch and
+// re-arms. The handler is mounted under a prefix, as in a service.
 func TestPageInBrowser(t *testing.T) {
 	browser := findBrowser(t)
 	if testing.Short() {
 		t.Skip("starts a headless Chromium (a few seconds); skipped with -short")
 	}
 
-	e, h := newTest(t)
-	if err := e.Apply(chaos.MustParsePlan("checkout.pay=2*error(declined)"), chaos.FromSource("test")); err != nil {
+	// The engine reports unused rules at once, so that the page marks the
+	// second rule, whose point nothing calls.
+	e := chaostest.New(t, chaos.WithInstance("test-1"), chaos.WithUnusedRuleAfter(time.Nanosecond))
+	h := New(e, WithToken(testToken))
+	t.Cleanup(func() { h.Close() })
+	if err := e.Apply(chaos.MustParsePlan("checkout.pay=2*error(declined);checkout.refnd=error"), chaos.FromSource("test")); err != nil {
 		t.Fatal(err)
 	}
 	fire(e, "checkout.pay", 3)
@@ -78,6 +83,22 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(points, "checkout.pay") {
 		t.Errorf("points table does not list checkout.pay:\n%s", points)
+	}
+	// The unused rule is marked, visibly, next to its pattern, under a
+	// warning; the rule that fired is not.
+	err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("unused")), chromedp.WaitVisible(chromedp.ID("unused-1")))
+	if err != nil {
+		t.Fatalf("unused rule: %v", err)
+	}
+	rules, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("rules")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rules, "checkout.refnd unused") {
+		t.Errorf("rules table does not mark checkout.refnd unused:\n%s", rules)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#rules .badge").length`)); err != nil || n != 1 {
+		t.Errorf("rules marked unused: %d (%v), want 1", n, err)
 	}
 	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
 	if err != nil {

@@ -102,14 +102,21 @@
 //	POST api/rearm   re-arm: chaos.Engine.Rearm("admin: CLIENT"), which applies no plan; answers like GET
 //	GET  api/stats   the counters of the points and of every rule (chaos.Stats), a page at a time:
 //	                 {"points", "rules", "total", "page", "limit"}; ?q=NAME keeps the points whose
-//	                 name contains NAME, ?page=N (from 1) and ?limit=N (at most 1000, the default) page
+//	                 name contains NAME, ?page=N (from 1) and ?limit=N (at most 1000, the default) page;
+//	                 a rule that named no evaluated point has "unused": true
 //	GET  api/events  recent faults: {"events": [...], "last": ID}; ?after=ID gives only newer ones
 //	GET  api/status  {"status": "armed"|"disabled", "instance", "seed", "source", "generation",
 //	                 the kill switch's fields as in chaos.KillSwitch ("disabled", "disabled_reason",
 //	                 "disabled_at", "rearmed_by", "rearmed_at", each left out when unset),
-//	                 "counters", "runner"}
+//	                 "counters", "unused_rules": [{"rule": INDEX, "point": PATTERN}], "runner"}
 //
-// CLIENT is the client address (see above). PUT api/plan reads the body by
+// CLIENT is the client address (see above). "unused_rules" lists, in plan
+// order and as [] when there are none, the rules of the active plan that
+// have named no point that was evaluated for longer than the engine's
+// [chaos.WithUnusedRuleAfter] (a minute by default), as
+// [chaos.RuleStats].Unused marks them: most often a typo in a point name,
+// or a route the service never serves. The page marks them "unused" in its
+// table of rules, under a warning that counts them. PUT api/plan reads the body by
 // its Content-Type: application/json (or any +json type) as
 // [chaos.ParsePlanJSON], text/plain as [chaos.ParsePlan], and no
 // Content-Type as [chaos.DecodePlan], which tells the two apart. Any other

@@ -112,7 +112,7 @@ func ExampleWithSourceStatus() {
 	h.ServeHTTP(w, req)
 	fmt.Print(w.Body)
 	// Output:
-	// {"status":"armed","instance":"web-1","seed":7,"generation":0,"counters":{"applied":0,"rejected":0,"kills":0,"rearms":0,"logins":0,"denied":0,"throttled":0,"events":0},"runner":{"etag":"v12","last_error":null,"source":"http"}}
+	// {"status":"armed","instance":"web-1","seed":7,"generation":0,"counters":{"applied":0,"rejected":0,"kills":0,"rearms":0,"logins":0,"denied":0,"throttled":0,"events":0},"unused_rules":[],"runner":{"etag":"v12","last_error":null,"source":"http"}}
 }
 
 // ExampleHandler_Counters counts the changes made through the handler.

@@ -55,6 +55,8 @@ type pageData struct {
 	Active   chaos.Active
 	PlanText string
 	Rules    []chaos.RuleStats
+	// Unused counts the rules that Rules marks Unused.
+	Unused   int
 	Events   []eventView // newest first
 	Counters Counters
 	Runner   string
@@ -97,6 +99,11 @@ func (h *Handler) pageData(a auth, v url.Values) *pageData {
 		CSRF:          a.csrf,
 		AllPoints:     len(stats.Points),
 		PointsPerPage: pagePoints,
+	}
+	for _, r := range stats.Rules {
+		if r.Unused {
+			d.Unused++
+		}
 	}
 	d.Draft, d.DraftVersion = d.PlanText, act.Plan.Version
 	q, err := parsePointsQuery(url.Values{"q": v["q"], "page": v["page"]}, pagePoints)

@@ -33,9 +33,24 @@
 //     attribute faultline.point. It reads [chaos.Engine.Stats] when the
 //     metrics are collected, so it adds nothing to the call path.
 //
-// Points are named from bounded sets (route patterns, not paths), so the
-// metrics' cardinality is bounded too. Labels, which may be per request,
-// go on span events only, never on metrics.
+// One gauge shows the rules that test nothing:
+//
+//   - faultline.rules.unused ([UnusedRulesMetric]), an asynchronous gauge
+//     with one data point, of value 1, for each rule of the active plan
+//     that has named no evaluated point for longer than the engine's
+//     [chaos.WithUnusedRuleAfter] (a minute by default), as
+//     [chaos.RuleStats].Unused marks it: most often a typo in a point
+//     name. Its attributes are faultline.rule, the rule's index in the
+//     plan, and faultline.rule.point, its point pattern. Its sum is the
+//     number of unused rules; it reports nothing while every rule is used,
+//     and a rule drops out as soon as one of its points is evaluated or
+//     the plan is replaced. Alert on it being above 0. It is read from the
+//     same [chaos.Engine.Stats] as faultline.evaluations.
+//
+// Points are named from bounded sets (route patterns, not paths), and a
+// plan holds at most [chaos.MaxPlanRules] rules, so the metrics'
+// cardinality is bounded too. Labels, which may be per request, go on
+// span events only, never on metrics.
 //
 // This package is separate from package chaos so that the engine itself
 // pulls in no OpenTelemetry module.
@@ -65,6 +80,9 @@ const (
 	// EvaluationsMetric names the asynchronous counter of calls evaluated
 	// at armed points.
 	EvaluationsMetric = "faultline.evaluations"
+	// UnusedRulesMetric names the asynchronous gauge of the rules that
+	// named no evaluated point: 1 for each such rule.
+	UnusedRulesMetric = "faultline.rules.unused"
 )
 
 // Attribute keys of the span event and the metrics.
@@ -80,8 +98,12 @@ const (
 	// DelayKey is the wait of a latency fault, jitter included, in seconds
 	// (event; latency faults only).
 	DelayKey = attribute.Key("faultline.fault.delay")
-	// RuleKey is the index in the plan of the rule that fired (event).
+	// RuleKey is the index in the plan of the rule that fired (event), or
+	// of the unused rule (faultline.rules.unused).
 	RuleKey = attribute.Key("faultline.rule")
+	// RulePointKey is the point pattern of the unused rule, as "sql.*"
+	// (faultline.rules.unused).
+	RulePointKey = attribute.Key("faultline.rule.point")
 	// SeqKey is the call's sequence number at the point since the plan was
 	// applied, counting from 1 (event).
 	SeqKey = attribute.Key("faultline.seq")
@@ -122,7 +144,7 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // Instrument reports the faults e injects to OpenTelemetry, as the package
 // documentation describes, until stop is called. stop removes the observer
-// from e and unregisters the metric callback; it is safe to call more than
+// from e and unregisters the callback of the asynchronous metrics; it is safe to call more than
 // once and from any goroutine. An error from unregistering goes to
 // otel.Handle, the OpenTelemetry error handler.
 //
@@ -155,9 +177,15 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", EvaluationsMetric, err)
 	}
-	reg, err := meter.RegisterCallback(observeEvaluations(e, evaluations), evaluations)
+	unused, err := meter.Int64ObservableGauge(UnusedRulesMetric,
+		metric.WithDescription("Rules of the active plan that named no evaluated point for longer than the engine allows: 1 for each."),
+		metric.WithUnit("{rule}"))
 	if err != nil {
-		return nil, fmt.Errorf("chaosotel: registering the %s callback: %w", EvaluationsMetric, err)
+		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", UnusedRulesMetric, err)
+	}
+	reg, err := meter.RegisterCallback(observeStats(e, evaluations, unused), evaluations, unused)
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: registering the callback of %s and %s: %w", EvaluationsMetric, UnusedRulesMetric, err)
 	}
 	o := newObserver(e, injections)
 	remove := e.AddObserver(o)
@@ -166,7 +194,7 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 		once.Do(func() {
 			remove()
 			if err := reg.Unregister(); err != nil {
-				otel.Handle(fmt.Errorf("chaosotel: unregistering the %s callback: %w", EvaluationsMetric, err))
+				otel.Handle(fmt.Errorf("chaosotel: unregistering the callback of %s and %s: %w", EvaluationsMetric, UnusedRulesMetric, err))
 			}
 		})
 	}, nil

@@ -111,13 +111,19 @@ func appendLabels(attrs []attribute.KeyValue, labels []chaos.Label) []attribute.
 	return attrs
 }
 
-// observeEvaluations returns the callback that reports the evaluations of
-// every point of e.
-func observeEvaluations(e *chaos.Engine, evaluations metric.Int64ObservableCounter) metric.Callback {
+// observeStats returns the callback that reports, from one read of e's
+// stats, the evaluations of every point and the rules that are unused.
+func observeStats(e *chaos.Engine, evaluations metric.Int64ObservableCounter, unused metric.Int64ObservableGauge) metric.Callback {
 	return func(_ context.Context, obs metric.Observer) error {
-		for _, ps := range e.Stats().Points {
+		s := e.Stats()
+		for _, ps := range s.Points {
 			n := int64(min(ps.Evaluations, math.MaxInt64))
 			obs.ObserveInt64(evaluations, n, metric.WithAttributes(PointKey.String(ps.Point)))
+		}
+		for _, r := range s.Rules {
+			if r.Unused {
+				obs.ObserveInt64(unused, 1, metric.WithAttributes(RuleKey.Int(r.Rule), RulePointKey.String(r.Point)))
+			}
 		}
 		return nil
 	}

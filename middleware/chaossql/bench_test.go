@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/faultline-go/faultline/chaos"
@@ -241,5 +242,25 @@ func BenchmarkWrapperOverhead(b *testing.B) {
 		})
 		stmt.Close()
 		db.Close()
+	}
+}
+
+// BenchmarkClassify measures Classify, which runs on every statement at a
+// point a rule names (once per prepared statement), on short statements and
+// on the longest scan it makes: a statement that starts after 16 KiB of
+// comment.
+func BenchmarkClassify(b *testing.B) {
+	for _, bc := range []struct{ name, query string }{
+		{"select", "SELECT x FROM t WHERE id = ?"},
+		{"insert-returning", "INSERT INTO t(x) VALUES (?) RETURNING id"},
+		{"with", "/* report */ WITH RECURSIVE v(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM v WHERE n < 10) INSERT INTO t SELECT n FROM v"},
+		{"limit", "/*" + strings.Repeat(" ", 16<<10) + "*/ SELECT 1"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				chaossql.Classify(bc.query)
+			}
+		})
 	}
 }

@@ -110,16 +110,16 @@ func (c *conn) check(ctx context.Context, p *chaos.Point) error {
 }
 
 // checkQuery runs point p for a call on c that runs query; the statement
-// kind is worked out only when a rule names p.
+// class is worked out only when a rule names p.
 func (c *conn) checkQuery(ctx context.Context, p *chaos.Point, query string) error {
 	if !c.broken.Load() && !p.Armed() {
 		return nil
 	}
-	return c.inject(ctx, p, classify(query))
+	return c.inject(ctx, p, Classify(query))
 }
 
 // inject is the slow path of the checks: it fails the call on a broken
-// connection, or evaluates p, whose statement kind is kind, and applies
+// connection, or evaluates p, whose statement class is kind, and applies
 // what fires.
 func (c *conn) inject(ctx context.Context, p *chaos.Point, kind string) error {
 	if c.broken.Load() {

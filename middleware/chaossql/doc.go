@@ -23,22 +23,42 @@
 //	sql.rows      each Rows.Next of a result set, the one that finds its end included
 //
 // The SQL text never becomes a point name, so the engine holds nine points
-// per prefix however many statements run. The prepare, exec, query and rows
-// points carry the label stmt, the kind of statement, which rules can match
-// ("sql.exec=error[label.stmt=insert]"):
+// per prefix however many statements run.
 //
-//	select  SELECT or VALUES; WITH followed by SELECT
-//	insert  INSERT or REPLACE; WITH followed by either
-//	update  UPDATE; WITH followed by UPDATE
-//	delete  DELETE; WITH followed by DELETE
-//	other   anything else: DDL, PRAGMA, BEGIN, an empty statement, …
+// # Statement classes
 //
-// The kind comes from the first keyword after any spaces, comments ("--"
-// and "/* */") and opening parentheses. After WITH it is the first of
-// SELECT, VALUES, INSERT, REPLACE, UPDATE and DELETE found outside
-// parentheses, quotes and comments. It is worked out only when a rule names
-// the point. Labels a call's context carries ([chaos.WithLabels]) are
-// matched too, at every point.
+// Which point a statement reaches depends on the driver method that
+// carries it, not on what it does: database/sql sends what the caller
+// passes to Exec through sql.exec, and what it passes to Query or QueryRow
+// through sql.query. An INSERT … RETURNING, which ORMs such as gorm send
+// to read back generated keys, therefore arrives on sql.query, and so may
+// an UPDATE or DELETE … RETURNING. So the prepare, exec, query and rows
+// points carry the label stmt ([StmtLabel]), the statement's class as
+// [Classify] works it out from the SQL text, and a rule selects a class
+// with "label.stmt=" whichever method carried it:
+//
+//	sql.*=error[label.stmt=insert]           every insert, RETURNING or not
+//	sql.exec=error[label.stmt=insert]        only inserts sent through Exec
+//	sql.query=50%delay(100ms)[label.stmt=select]
+//
+// The classes ([Classify] says exactly how they are found):
+//
+//	select  SELECT, VALUES, TABLE; WITH … followed by one of them
+//	insert  INSERT (RETURNING, ON CONFLICT and other upserts included),
+//	        REPLACE, UPSERT; WITH … followed by one of them
+//	update  UPDATE; WITH … UPDATE
+//	delete  DELETE; WITH … DELETE
+//	merge   MERGE; WITH … MERGE
+//	ddl     CREATE, ALTER, DROP, TRUNCATE, RENAME
+//	tx      BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT,
+//	        SAVEPOINT, RELEASE, sent as SQL text
+//	other   anything else: PRAGMA, SET, EXPLAIN, an empty statement, …
+//
+// The class is worked out only when a rule names the point, and for a
+// prepared statement once. Transactions started with BeginTx reach
+// sql.begin, sql.commit and sql.rollback and carry no class; a "BEGIN"
+// sent with Exec reaches sql.exec as class tx. Labels a call's context
+// carries ([chaos.WithLabels]) are matched too, at every point.
 //
 // # Faults
 //

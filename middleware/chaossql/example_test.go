@@ -110,3 +110,25 @@ func ExampleWithPrefix() {
 	// faultline: injected error at sql.orders.connect: orders down
 	// <nil>
 }
+
+// Classify gives the class a rule selects with label.stmt: what the
+// statement does, whichever driver method carries it.
+func ExampleClassify() {
+	for _, q := range []string{
+		"INSERT INTO users (name) VALUES (?) RETURNING id",
+		"/* batch */ WITH old AS (SELECT id FROM users WHERE seen < ?) DELETE FROM users WHERE id IN (SELECT id FROM old)",
+		"INSERT INTO hits (page) VALUES ($1) ON CONFLICT (page) DO UPDATE SET n = hits.n + 1",
+		"ALTER TABLE users ADD COLUMN email TEXT",
+		"ROLLBACK TO SAVEPOINT before_import",
+		"PRAGMA journal_mode = WAL",
+	} {
+		fmt.Println(chaossql.Classify(q))
+	}
+	// Output:
+	// insert
+	// delete
+	// insert
+	// ddl
+	// tx
+	// other
+}

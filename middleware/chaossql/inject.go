@@ -40,19 +40,17 @@ func (e *abortError) Is(target error) bool { return target == driver.ErrBadConn 
 
 func (e *abortError) Unwrap() error { return e.err }
 
-// stmtLabel is the key of the label that carries the statement kind.
-const stmtLabel = "stmt"
-
 // evaluate evaluates the armed point p for a call on c (nil for a call that
-// has no connection yet) on a statement of the given kind, or on no
-// statement when kind is empty, and carries out what fires. It returns the
+// has no connection yet) on a statement of the given class (see
+// [Classify]), or on no statement when kind is empty, and carries out what
+// fires. It returns the
 // error the call fails with, or nil when it may go on to the driver.
 func evaluate(ctx context.Context, p *chaos.Point, kind string, c *conn) error {
 	var d chaos.Decision
 	if kind == "" {
 		d = p.Decide(ctx)
 	} else {
-		d = p.DecideLabels(ctx, chaos.Label{Key: stmtLabel, Value: kind})
+		d = p.DecideLabels(ctx, chaos.Label{Key: StmtLabel, Value: kind})
 	}
 	if !d.Fired() {
 		return nil

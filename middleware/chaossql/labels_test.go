@@ -65,6 +65,107 @@ func TestStmtLabel(t *testing.T) {
 	}
 }
 
+// TestInsertReturning checks that an INSERT … RETURNING, which gorm sends
+// through Query and so arrives on sql.query, is an insert: a rule on sql.*
+// or sql.query for the insert class fails it before it reaches SQLite,
+// while a rule on sql.exec, the method point, does not see it.
+func TestInsertReturning(t *testing.T) {
+	const insert = "INSERT INTO t(x) VALUES (?) RETURNING id"
+	tests := []struct {
+		plan    string
+		prepare bool
+		fails   bool
+	}{
+		{plan: "sql.*=error(no inserts)[label.stmt=insert]", fails: true},
+		{plan: "sql.*=error(no inserts)[label.stmt=insert]", prepare: true, fails: true},
+		{plan: "sql.query=error(no inserts)[label.stmt=insert]", fails: true},
+		{plan: "sql.query=error(no inserts)[label.stmt=insert]", prepare: true, fails: true},
+		{plan: "sql.exec=error(no inserts)[label.stmt=insert]"},
+		{plan: "sql.*=error(no reads)[label.stmt=select]"},
+	}
+	for _, tt := range tests {
+		name := tt.plan
+		if tt.prepare {
+			name += "/prepared"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e := chaostest.New(t)
+			db, keeper := openWrapped(t, e)
+			mustExec(t, keeper, "CREATE TABLE t (id INTEGER PRIMARY KEY, x)")
+			// Not chaostest.Enable: its check that each rule named an
+			// evaluated point would fail the sql.exec case, which is the
+			// point of that case.
+			if err := e.Apply(chaos.MustParsePlan(tt.plan)); err != nil {
+				t.Fatal(err)
+			}
+			var (
+				rows *sql.Rows
+				err  error
+			)
+			if tt.prepare {
+				var s *sql.Stmt
+				if s, err = db.PrepareContext(ctx, insert); err == nil {
+					defer s.Close()
+					rows, err = s.QueryContext(ctx, 1)
+				}
+			} else {
+				rows, err = db.QueryContext(ctx, insert, 1)
+			}
+			var id int64
+			if err == nil {
+				if rows.Next() {
+					err = rows.Scan(&id)
+				}
+				err = errors.Join(err, rows.Err(), rows.Close())
+			}
+			if got := errors.Is(err, faults.ErrInjected); got != tt.fails {
+				t.Fatalf("QueryContext(%q): %v; injected %v, want %v", insert, err, got, tt.fails)
+			}
+			want := 1
+			if tt.fails {
+				want = 0
+			} else if id != 1 {
+				t.Errorf("RETURNING id = %d, want 1", id)
+			}
+			if n := count(t, keeper, "t"); n != want {
+				t.Errorf("%d rows in t, want %d", n, want)
+			}
+			if ps := pointStats(e, "sql.exec"); ps.Evaluations != 0 {
+				t.Errorf("sql.exec evaluated %d calls, want none: the insert came through Query", ps.Evaluations)
+			}
+		})
+	}
+}
+
+// TestStmtClasses checks that rules select the classes beyond the four
+// DML ones, on real SQLite.
+func TestStmtClasses(t *testing.T) {
+	e := chaostest.New(t)
+	db, keeper := openWrapped(t, e)
+	mustExec(t, keeper, "CREATE TABLE t (id INTEGER PRIMARY KEY, x UNIQUE)")
+	chaostest.Enable(t, e, "sql.exec=error(no ddl)[label.stmt=ddl];sql.*=error(no upsert)[label.stmt=insert]")
+	tests := []struct {
+		stmt  string
+		fails bool
+	}{
+		{stmt: "CREATE TABLE u (y)", fails: true},
+		{stmt: "  -- migrate\n  ALTER TABLE t ADD COLUMN y", fails: true},
+		{stmt: "INSERT INTO t(x) VALUES (1) ON CONFLICT (x) DO UPDATE SET x = excluded.x", fails: true},
+		{stmt: "WITH v(x) AS (SELECT 2) REPLACE INTO t(x) SELECT x FROM v", fails: true},
+		{stmt: "UPDATE t SET x = x"},
+		{stmt: "PRAGMA user_version = 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stmt, func(t *testing.T) {
+			_, err := db.Exec(tt.stmt)
+			if got := errors.Is(err, faults.ErrInjected); got != tt.fails {
+				t.Errorf("Exec: %v; injected %v, want %v", err, got, tt.fails)
+			}
+		})
+	}
+}
+
 // TestContextLabels checks that rules match labels the call's context
 // carries.
 func TestContextLabels(t *testing.T) {

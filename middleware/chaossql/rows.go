@@ -17,7 +17,7 @@ type rows struct {
 	// as database/sql's Rows does to close the result set.
 	ctx   context.Context
 	query string
-	kind  string // classify(query), worked out on first use
+	kind  string // Classify(query), worked out on first use
 }
 
 var (
@@ -48,7 +48,7 @@ func (r *rows) Close() error { return r.inner.Close() }
 func (r *rows) Next(dest []driver.Value) error {
 	if c := r.conn; c.broken.Load() || c.pts.rows.Armed() {
 		if r.kind == "" {
-			r.kind = classify(r.query)
+			r.kind = Classify(r.query)
 		}
 		if err := c.inject(r.ctx, c.pts.rows, r.kind); err != nil {
 			return err

@@ -13,7 +13,7 @@ type stmt struct {
 	inner driver.Stmt
 	conn  *conn
 	query string
-	kind  string // classify(query), worked out when a point first needs it
+	kind  string // Classify(query), worked out when a point first needs it
 
 	execCtx  driver.StmtExecContext
 	queryCtx driver.StmtQueryContext
@@ -62,12 +62,12 @@ func (s *stmt) before(ctx context.Context, p *chaos.Point) error {
 	return s.inject(ctx, p)
 }
 
-// inject is the slow path of before. The statement kind is worked out
+// inject is the slow path of before. The statement class is worked out
 // once, the first time a rule needs it: database/sql uses a statement from
 // one goroutine at a time.
 func (s *stmt) inject(ctx context.Context, p *chaos.Point) error {
 	if s.kind == "" {
-		s.kind = classify(s.query)
+		s.kind = Classify(s.query)
 	}
 	return s.conn.inject(ctx, p, s.kind)
 }

@@ -1,13 +1,11 @@
 package chaoshttp
 
 import (
-	"bytes"
-	"crypto/subtle"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
+
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // A corrupt fault damages a body in one of two ways, both of which replay
@@ -76,7 +74,7 @@ func (w *corruptWriter) writeInverted(p []byte) (int, error) {
 		if cap(w.scratch) < len(chunk) {
 			w.scratch = make([]byte, 0, min(max(len(chunk), 2*cap(w.scratch)), corruptChunk))
 		}
-		w.scratch = invert(w.scratch[:0], chunk)
+		w.scratch = routepoint.Invert(w.scratch[:0], chunk)
 		n, err := w.ResponseWriter.Write(w.scratch)
 		written += n
 		if err != nil {
@@ -102,22 +100,6 @@ func (w *corruptWriter) Flush() { _ = w.FlushError() }
 // Unwrap returns the underlying writer, for http.ResponseController.
 func (w *corruptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// invert appends to dst the bytes of p, each XOR 0xFF.
-func invert(dst, p []byte) []byte {
-	n := len(dst)
-	dst = slices.Grow(dst, len(p))[:n+len(p)]
-	out, ones := dst[n:], allOnes()
-	for len(p) > 0 {
-		k := subtle.XORBytes(out, p, ones)
-		out, p = out[k:], p[k:]
-	}
-	return dst
-}
-
-// allOnes returns corruptChunk bytes of 0xFF, made on first use, for
-// invert to XOR with a word at a time.
-var allOnes = sync.OnceValue(func() []byte { return bytes.Repeat([]byte{0xff}, corruptChunk) })
-
 // corruptBody damages a response body. With a declared length it yields
 // the first half and then fails with err, which matches
 // io.ErrUnexpectedEOF as a connection cut mid-body does; without one it
@@ -132,7 +114,7 @@ type corruptBody struct {
 func (b *corruptBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
 		n, err := b.body.Read(p)
-		invert(p[:0], p[:n])
+		routepoint.Invert(p[:0], p[:n])
 		return n, err
 	}
 	if b.left == 0 {

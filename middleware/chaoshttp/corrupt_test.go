@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // invertChecker is a ResponseWriter that checks that every byte written is
@@ -25,7 +27,7 @@ func (c *invertChecker) Write(p []byte) (int, error) {
 	if len(c.inv) < len(p) {
 		c.inv = make([]byte, len(p))
 	}
-	if c.off+len(p) > len(c.want) || !bytes.Equal(p, invert(c.inv[:0], c.want[c.off:c.off+len(p)])) {
+	if c.off+len(p) > len(c.want) || !bytes.Equal(p, routepoint.Invert(c.inv[:0], c.want[c.off:c.off+len(p)])) {
 		c.err = fmt.Errorf("bytes %d to %d are wrong", c.off, c.off+len(p))
 		return 0, c.err
 	}

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // keepEvents is an observer that keeps every event, as an events ring or
@@ -36,8 +37,8 @@ func TestHeaderLabelsAreCut(t *testing.T) {
 	for _, size := range []int{0, 1, chaos.MaxLabelValue - 1, chaos.MaxLabelValue, chaos.MaxLabelValue + 1, 1 << 20} {
 		value := strings.Repeat("t", size)
 		h := http.Header{"X-Tenant": {value}}
-		ls := c.labels(nil, methodIndex("GET"), h)
-		if len(ls) != 2 || ls[0] != methodLabels[0] || ls[1].Key != "tenant" {
+		ls := c.Labels(nil, routepoint.MethodIndex("GET"), h)
+		if len(ls) != 2 || ls[0] != routepoint.MethodLabel(0) || ls[1].Key != "tenant" {
 			t.Fatalf("size %d: labels %q", size, ls)
 		}
 		got := ls[1].Value

@@ -9,6 +9,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // Middleware returns server middleware, in the shape chi and otelhttp use,
@@ -112,15 +113,15 @@ type handler struct {
 	g         *registry
 	mux       *http.ServeMux
 	byPattern bool                  // points are named from r.Pattern
-	first     atomic.Pointer[route] // the first route seen; see registry.cached
+	first     atomic.Pointer[route] // the first route seen; see routepoint.Registry.Cached
 }
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The common case, inlined: inside a mux, at the route seen first.
 	var p *chaos.Point
-	if rt := h.first.Load(); rt != nil && rt.fixed != nil && h.byPattern && sameString(rt.key, r.Pattern) {
-		p = rt.fixed
+	if rt := h.first.Load(); rt != nil && rt.Fixed() != nil && h.byPattern && routepoint.SameString(rt.Key(), r.Pattern) {
+		p = rt.Fixed()
 	} else if !h.g.e.Armed() || h.g.cfg.exempted(r) {
 		// Nothing can fire: skip finding the route, which around a mux
 		// means matching the request a second time.
@@ -149,22 +150,22 @@ func (h *handler) point(r *http.Request) *chaos.Point {
 	default:
 		key = r.Pattern
 	}
-	rt := h.g.cached(&h.first, key)
-	if rt.fixed != nil {
-		return rt.fixed
+	rt := h.g.Cached(&h.first, key)
+	if rt.Fixed() != nil {
+		return rt.Fixed()
 	}
-	return h.g.point(rt, methodIndex(r.Method))
+	return h.g.Point(rt, routepoint.MethodIndex(r.Method))
 }
 
 // serveArmed serves r while a rule names its point p.
 func (h *handler) serveArmed(w http.ResponseWriter, r *http.Request, p *chaos.Point) {
 	ctx := r.Context()
-	d := h.g.cfg.decide(ctx, p, methodIndex(r.Method), r.Header)
+	d := h.g.cfg.Decide(ctx, p, routepoint.MethodIndex(r.Method), r.Header)
 	if !d.Fired() {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	value := injectedValue(d.Kind(), d.Point())
+	value := routepoint.InjectedValue(d.Kind(), d.Point())
 	switch f := d.Fault(); f.Kind {
 	case faults.KindLatency, faults.KindHang:
 		h.serveWait(w, r, d, value)
@@ -181,11 +182,7 @@ func (h *handler) serveArmed(w http.ResponseWriter, r *http.Request, p *chaos.Po
 		w.Header().Set(HeaderInjected, value)
 		h.next.ServeHTTP(&corruptWriter{ResponseWriter: w, limit: -1}, r)
 	default: // error, and badconn, which HTTP has no use for
-		code := f.Code
-		if code == 0 {
-			code = http.StatusInternalServerError
-		}
-		writeError(w, code, d.Err().Error(), value)
+		writeError(w, routepoint.ErrorCode(f), d.Err().Error(), value)
 	}
 }
 
@@ -228,7 +225,7 @@ func writeError(w http.ResponseWriter, code int, msg, value string) {
 func writeStatus(w http.ResponseWriter, code int, body, value string) {
 	hdr := w.Header()
 	hdr.Set(HeaderInjected, value)
-	if body == "" || !bodyAllowed(code) {
+	if body == "" || !routepoint.BodyAllowed(code) {
 		w.WriteHeader(code)
 		return
 	}

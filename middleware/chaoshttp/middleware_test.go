@@ -22,6 +22,7 @@ import (
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // usersPattern is the route the server tests target.
@@ -68,7 +69,7 @@ func TestMiddlewareFaults(t *testing.T) {
 		{name: "status with body", fault: "status(418,teapot)", wantCode: 418, wantBody: "teapot", wantKind: "status"},
 		{name: "status without body", fault: "status(503)", wantCode: 503, wantBody: "", wantKind: "status"},
 		{name: "status 204 drops the body", fault: "status(204,ignored)", wantCode: 204, wantBody: "", wantKind: "status"},
-		{name: "corrupt", fault: "corrupt", wantCode: 200, wantBody: string(invert(nil, []byte("user 42"))), wantKind: "corrupt", wantCalled: true},
+		{name: "corrupt", fault: "corrupt", wantCode: 200, wantBody: string(routepoint.Invert(nil, []byte("user 42"))), wantKind: "corrupt", wantCalled: true},
 		{name: "recovered panic", fault: "panic(oops)", opts: []Option{WithRecoverPanics()}, wantCode: 500, wantBody: "faultline: injected panic at GET /users/{id}: oops", wantKind: "panic"},
 		{
 			name: "abort", fault: "abort",
@@ -140,7 +141,7 @@ func TestMiddlewareOverTheWire(t *testing.T) {
 		{name: "abort cuts the connection", plan: `"GET /users/{id}"=abort`, path: "/users/1", wantErr: true},
 		{name: "panic cuts the connection", plan: `"GET /users/{id}"=panic`, path: "/users/1", wantErr: true},
 		{name: "corrupt with a declared length", plan: `"GET /sized"=corrupt`, path: "/sized", wantCode: 200, wantBody: body[:50], readErr: io.ErrUnexpectedEOF},
-		{name: "corrupt without a declared length", plan: `"GET /stream"=corrupt`, path: "/stream", wantCode: 200, wantBody: string(invert(nil, []byte(body)))},
+		{name: "corrupt without a declared length", plan: `"GET /stream"=corrupt`, path: "/stream", wantCode: 200, wantBody: string(routepoint.Invert(nil, []byte(body)))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,7 +371,7 @@ func TestMiddlewarePointNameOption(t *testing.T) {
 }
 
 // TestMiddlewareBoundedPoints sends 100,000 requests to random paths with
-// random methods through every placement, and checks that the engine's
+// random routepoint.Methods through every placement, and checks that the engine's
 // points stay a small, fixed set.
 func TestMiddlewareBoundedPoints(t *testing.T) {
 	t.Parallel()
@@ -626,7 +627,7 @@ func TestMiddlewareDefaults(t *testing.T) {
 		t.Error("nil engine and handler are not the defaults")
 	}
 	mw := Middleware(chaostest.New(t), nil, WithHeaderLabel("", "x"), WithHeaderLabel("X-A", ""), WithPointName(nil), WithServeMux(nil))
-	if h := mw(http.NotFoundHandler()).(*handler); len(h.g.cfg.headers) != 0 || !h.byPattern {
+	if h := mw(http.NotFoundHandler()).(*handler); len(h.g.cfg.Headers) != 0 || !h.byPattern {
 		t.Errorf("empty options changed the config: %+v", h.g.cfg)
 	}
 }

@@ -2,8 +2,8 @@ package chaoshttp
 
 import (
 	"net/http"
-	"net/textproto"
-	"strconv"
+
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // Option configures [Middleware] and [Transport]. Options are made only by
@@ -17,30 +17,22 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// defaultMaxPoints is the number of distinct route patterns, names or
-// hosts one Middleware or Transport names points after, unless
-// WithMaxPoints changes it.
-const defaultMaxPoints = 1024
+// sharedOption is an Option of the settings chaoshttp shares with the
+// other HTTP adapters (see routepoint.Config).
+type sharedOption struct{ o routepoint.Option }
+
+func (s sharedOption) apply(c *config) { c.Apply(s.o) }
 
 // config is what the options set.
 type config struct {
-	name      func(*http.Request) string
-	headers   []headerLabel
-	mux       *http.ServeMux
-	recover   bool
-	maxPoints int
-	exempt    []string // paths, without their trailing slash, no fault reaches; see under
-}
-
-// headerLabel copies a request header into a label.
-type headerLabel struct {
-	header string // canonical form
-	label  string
+	routepoint.Config // header labels, the bound of points, exempt paths
+	name              func(*http.Request) string
+	mux               *http.ServeMux
+	recover           bool
 }
 
 func newConfig(opts []Option) config {
-	admin, _ := exemptDir(AdminPrefix)
-	c := config{maxPoints: defaultMaxPoints, exempt: []string{admin}}
+	c := config{Config: routepoint.NewConfig()}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -75,12 +67,7 @@ func WithPointName(name func(*http.Request) string) Option {
 // matching and sticky decisions alike, and copied, so that whatever keeps
 // the label does not keep the whole header alive.
 func WithHeaderLabel(header, label string) Option {
-	h := textproto.CanonicalMIMEHeaderKey(header)
-	return optionFunc(func(c *config) {
-		if h != "" && label != "" {
-			c.headers = append(c.headers, headerLabel{header: h, label: label})
-		}
-	})
+	return sharedOption{routepoint.WithHeaderLabel(header, label)}
 }
 
 // WithServeMux names server points from the patterns of mux, for a
@@ -116,12 +103,7 @@ func WithRecoverPanics() Option {
 // server's point count is bounded by ten times n, plus the ten fallback
 // points.
 func WithMaxPoints(n int) Option {
-	return optionFunc(func(c *config) {
-		if n == 0 {
-			n = defaultMaxPoints
-		}
-		c.maxPoints = n
-	})
+	return sharedOption{routepoint.WithMaxPoints(n)}
 }
 
 // WithExempt makes requests whose URL path is one of prefixes, or lies
@@ -140,16 +122,5 @@ func WithMaxPoints(n int) Option {
 // does not start with "/" panics, as a mistake made when setting up the
 // server. It does not apply to a Transport.
 func WithExempt(prefixes ...string) Option {
-	var dirs []string
-	for _, p := range prefixes {
-		if p == "" {
-			continue
-		}
-		dir, ok := exemptDir(p)
-		if !ok {
-			panic("chaoshttp: WithExempt prefix " + strconv.Quote(p) + " does not start with /")
-		}
-		dirs = append(dirs, dir)
-	}
-	return optionFunc(func(c *config) { c.exempt = append(c.exempt, dirs...) })
+	return sharedOption{routepoint.WithExempt("chaoshttp", prefixes...)}
 }

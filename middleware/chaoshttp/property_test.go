@@ -16,6 +16,7 @@ import (
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // TestPropertyServerNamesBounded checks that whatever method and path a
@@ -31,14 +32,14 @@ func TestPropertyServerNamesBounded(t *testing.T) {
 	mux.Handle("GET /users/{id}", ok)
 	mux.Handle("POST /users", ok)
 	mux.Handle("/static/", ok)
-	for _, m := range methods {
+	for _, m := range routepoint.Methods {
 		allowed[m+" /static/"] = true
 		allowed[m+" (unmatched)"] = true
 	}
 	h := Middleware(e)(mux)
 	rapid.Check(t, func(t *rapid.T) {
 		method := rapid.OneOf(
-			rapid.SampledFrom(methods[:numMethods-1]),
+			rapid.SampledFrom(routepoint.Methods[:routepoint.NumMethods-1]),
 			rapid.StringMatching(`[A-Z][A-Z-]{0,12}`),
 		).Draw(t, "method")
 		segments := rapid.SliceOfN(rapid.StringMatching(`[a-z0-9.%{}~_-]{0,8}`), 0, 6).Draw(t, "segments")
@@ -120,7 +121,7 @@ func TestPropertyCorruptReplays(t *testing.T) {
 		body := rapid.SliceOfN(rapid.Byte(), 0, 200).Draw(t, "body")
 		declared := rapid.Bool().Draw(t, "declared")
 		chunk := rapid.IntRange(1, 64).Draw(t, "chunk")
-		want := invert(nil, body)
+		want := routepoint.Invert(nil, body)
 		if declared {
 			want = body[:len(body)/2]
 		}
@@ -178,15 +179,15 @@ func FuzzServerName(f *testing.F) {
 	}
 	f.Add("BREW", "/coffee")
 	f.Fuzz(func(t *testing.T, method, key string) {
-		m := methodIndex(method)
-		if m < 0 || m >= numMethods {
-			t.Fatalf("methodIndex(%q) = %d", method, m)
+		m := routepoint.MethodIndex(method)
+		if m < 0 || m >= routepoint.NumMethods {
+			t.Fatalf("routepoint.MethodIndex(%q) = %d", method, m)
 		}
 		name, fixed := serverName(key, m)
 		i := strings.IndexAny(key, " \t")
 		switch {
 		case key == "":
-			if fixed || name != methods[m]+" (unmatched)" {
+			if fixed || name != routepoint.Methods[m]+" (unmatched)" {
 				t.Fatalf("serverName(%q) = %q, %v", key, name, fixed)
 			}
 		case i >= 0:
@@ -195,7 +196,7 @@ func FuzzServerName(f *testing.F) {
 				t.Fatalf("serverName(%q) = %q, %v; want %q, true", key, name, fixed, want)
 			}
 		default:
-			if fixed || name != methods[m]+" "+key {
+			if fixed || name != routepoint.Methods[m]+" "+key {
 				t.Fatalf("serverName(%q) = %q, %v", key, name, fixed)
 			}
 		}
@@ -210,7 +211,7 @@ func FuzzInjectedValue(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, point string) {
 		k := faults.Kind(kind % uint8(faults.NumKinds))
-		v := injectedValue(k, point)
+		v := routepoint.InjectedValue(k, point)
 		for i := 0; i < len(v); i++ {
 			if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
 				t.Fatalf("value %q holds control byte %#x", v, c)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // Transport returns an [http.RoundTripper] that evaluates a fault point of
@@ -75,7 +76,7 @@ func Transport(base http.RoundTripper, e *chaos.Engine, opts ...Option) http.Rou
 type transport struct {
 	base  http.RoundTripper
 	g     *registry
-	first atomic.Pointer[route] // the first route seen; see registry.cached
+	first atomic.Pointer[route] // the first route seen; see routepoint.Registry.Cached
 }
 
 var _ http.RoundTripper = (*transport)(nil)
@@ -84,8 +85,8 @@ var _ http.RoundTripper = (*transport)(nil)
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// The common case, inlined: the host seen first.
 	var p *chaos.Point
-	if rt := t.first.Load(); rt != nil && t.g.cfg.name == nil && req.URL != nil && sameString(rt.key, req.URL.Host) {
-		p = rt.fixed
+	if rt := t.first.Load(); rt != nil && t.g.cfg.name == nil && req.URL != nil && routepoint.SameString(rt.Key(), req.URL.Host) {
+		p = rt.Fixed()
 	} else {
 		p = t.point(req)
 	}
@@ -104,20 +105,19 @@ func (t *transport) CloseIdleConnections() {
 
 // point returns the fault point of req.
 func (t *transport) point(req *http.Request) *chaos.Point {
-	var key string
-	switch {
-	case t.g.cfg.name != nil:
-		key = t.g.cfg.name(req)
-	case req.URL != nil:
+	key := ""
+	if name := t.g.cfg.name; name != nil {
+		key = name(req)
+	} else if req.URL != nil {
 		key = req.URL.Host
 	}
-	return t.g.cached(&t.first, key).fixed
+	return t.g.Cached(&t.first, key).Fixed()
 }
 
 // roundTripArmed sends req while a rule names its point p.
 func (t *transport) roundTripArmed(req *http.Request, p *chaos.Point) (*http.Response, error) {
 	ctx := req.Context()
-	d := t.g.cfg.decide(ctx, p, methodIndex(req.Method), req.Header)
+	d := t.g.cfg.Decide(ctx, p, routepoint.MethodIndex(req.Method), req.Header)
 	if !d.Fired() {
 		return t.base.RoundTrip(req)
 	}
@@ -135,7 +135,7 @@ func (t *transport) roundTripArmed(req *http.Request, p *chaos.Point) (*http.Res
 		return nil, fmt.Errorf("chaoshttp: waiting out injected %v at %s: %w", d.Kind(), d.Point(), err)
 	case faults.KindStatus:
 		closeBody(req)
-		return synthesize(req, f.Code, f.Body, injectedValue(f.Kind, d.Point())), nil
+		return synthesize(req, f.Code, f.Body, routepoint.InjectedValue(f.Kind, d.Point())), nil
 	case faults.KindPanic:
 		closeBody(req)
 		panic(d.Err())
@@ -147,7 +147,7 @@ func (t *transport) roundTripArmed(req *http.Request, p *chaos.Point) (*http.Res
 		if resp.Header == nil {
 			resp.Header = make(http.Header)
 		}
-		resp.Header.Set(HeaderInjected, injectedValue(f.Kind, d.Point()))
+		resp.Header.Set(HeaderInjected, routepoint.InjectedValue(f.Kind, d.Point()))
 		if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength == 0 {
 			return resp, nil // nothing to truncate
 		}
@@ -182,7 +182,7 @@ func synthesize(req *http.Request, code int, body, value string) *http.Response 
 		Body:       http.NoBody,
 		Request:    req,
 	}
-	if !bodyAllowed(code) {
+	if !routepoint.BodyAllowed(code) {
 		return resp
 	}
 	resp.ContentLength = int64(len(body))

@@ -20,6 +20,7 @@ import (
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
 // payload is what the test servers answer.
@@ -78,7 +79,7 @@ func TestTransportFaults(t *testing.T) {
 		},
 		{
 			name: "corrupt a stream", fault: "corrupt", path: "/stream",
-			wantCode: 200, wantBody: string(invert(nil, []byte(payload))),
+			wantCode: 200, wantBody: string(routepoint.Invert(nil, []byte(payload))),
 			wantHits: 1, wantKind: "corrupt",
 		},
 	}
@@ -392,15 +393,15 @@ func TestTransportPointNames(t *testing.T) {
 // default (1024), negative means none.
 func TestTransportMaxPoints(t *testing.T) {
 	t.Parallel()
-	const hosts = defaultMaxPoints + 76
+	const hosts = routepoint.DefaultMaxPoints + 76
 	tests := []struct {
 		name string
 		opts []Option
 		want int // points, "http.client (other)" included
 	}{
 		{"five", []Option{WithMaxPoints(5)}, 5 + 1},
-		{"default", nil, defaultMaxPoints + 1},
-		{"zero means default", []Option{WithMaxPoints(0)}, defaultMaxPoints + 1},
+		{"default", nil, routepoint.DefaultMaxPoints + 1},
+		{"zero means default", []Option{WithMaxPoints(0)}, routepoint.DefaultMaxPoints + 1},
 		{"negative means none", []Option{WithMaxPoints(-1)}, hosts + 1},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package chaosmux
 
 import (
+	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 	"net/http"
 	"sync"
 
@@ -125,52 +126,19 @@ func (n *namer) name(r *http.Request) string {
 // word, made once per template. Templates come from the routes registered
 // in code, so the cache is bounded by the router's size.
 type nameCache struct {
-	m sync.Map // template → *[numMethods]string
+	m sync.Map // template → *[routepoint.NumMethods]string
 }
 
 // get returns the point name of template for a request with method.
 func (c *nameCache) get(template, method string) string {
-	i := methodIndex(method)
+	i := routepoint.MethodIndex(method)
 	if v, ok := c.m.Load(template); ok {
-		return v.(*[numMethods]string)[i]
+		return v.(*[routepoint.NumMethods]string)[i]
 	}
-	var ns [numMethods]string
-	for j, m := range methods {
+	var ns [routepoint.NumMethods]string
+	for j, m := range routepoint.Methods {
 		ns[j] = m + " " + template
 	}
 	v, _ := c.m.LoadOrStore(template, &ns)
-	return v.(*[numMethods]string)[i]
-}
-
-// numMethods counts the method words point names use.
-const numMethods = 10
-
-// methods are the words a request method is named with, as in package
-// chaoshttp: the nine standard methods, and OTHER for every other one.
-var methods = [numMethods]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "OTHER"}
-
-// methodIndex returns the index in methods of the request method m. An
-// empty method is GET.
-func methodIndex(m string) int {
-	switch m {
-	case http.MethodGet, "":
-		return 0
-	case http.MethodHead:
-		return 1
-	case http.MethodPost:
-		return 2
-	case http.MethodPut:
-		return 3
-	case http.MethodPatch:
-		return 4
-	case http.MethodDelete:
-		return 5
-	case http.MethodConnect:
-		return 6
-	case http.MethodOptions:
-		return 7
-	case http.MethodTrace:
-		return 8
-	}
-	return numMethods - 1
+	return v.(*[routepoint.NumMethods]string)[i]
 }

@@ -588,6 +588,7 @@ func ClonePlan(p Plan) Plan { return clonePlan(p) }
 func clonePlan(p Plan) Plan {
 	p.Rules = slices.Clone(p.Rules)
 	for i, r := range p.Rules {
+		p.Rules[i].Choices = slices.Clone(r.Choices)
 		if r.Labels != nil {
 			p.Rules[i].Labels = maps.Clone(r.Labels)
 		}

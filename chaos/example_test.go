@@ -146,7 +146,7 @@ func ExampleParsePlan() {
 	// payments.charge  delay(200ms)    rate=0.1 times=0 after=0 labels=map[]
 	// db.query         error(timeout)  rate=1 times=3 after=2 labels=map[tenant:acme]
 	// GET /users/{id}  status(503)     rate=0.001 times=0 after=0 labels=map[]
-	// chaos: invalid plan: rules[1].rate: 1.5 is outside [0,1]; rules[2]: fault "explode": unknown fault "explode" (want delay, error, panic, hang, status, abort, badconn or corrupt)
+	// chaos: invalid plan: rules[1].rate: 1.5 is outside [0,1]; rules[2]: fault "explode": unknown fault "explode" (want delay, error, panic, hang, pause, squeeze, cancel, status, abort, badconn, corrupt or custom(NAME))
 }
 
 // ParsePlan reads JSON too: a document that starts with '{'. The rate

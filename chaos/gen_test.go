@@ -1,6 +1,8 @@
 package chaos_test
 
 import (
+	"context"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -75,6 +77,18 @@ func genFault() *rapid.Generator[faults.Fault] {
 		code := rapid.OneOf(rapid.Just(0), rapid.IntRange(200, 999))
 		switch f.Kind {
 		case faults.KindLatency:
+			if d := faults.Dist(rapid.IntRange(0, 3).Draw(t, "dist")); d != faults.Uniform {
+				f.Dist = d
+				f.Delay = time.Duration(rapid.Int64Range(1, int64(time.Hour)).Draw(t, "location"))
+				if d == faults.Normal {
+					f.Jitter = time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(t, "sd"))
+				} else {
+					f.Shape = rapid.OneOf(rapid.SampledFrom([]float64{0.5, 1, 1.5, 1.0 / 3, 5e-324, 100}),
+						rapid.Float64Range(0, 100)).Filter(func(v float64) bool { return v > 0 }).Draw(t, "shape")
+				}
+				f.Max = time.Duration(rapid.OneOf(rapid.Just(int64(0)), rapid.Int64Range(0, int64(time.Hour))).Draw(t, "max"))
+				break
+			}
 			f.Delay = time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(t, "delay"))
 			f.Jitter = time.Duration(rapid.OneOf(rapid.Just(int64(0)), rapid.Int64Range(0, int64(time.Hour))).Draw(t, "jitter"))
 			if f.Delay == 0 && f.Jitter == 0 {
@@ -85,13 +99,40 @@ func genFault() *rapid.Generator[faults.Fault] {
 			f.Code = code.Draw(t, "code")
 		case faults.KindPanic:
 			f.Message = genText(0).Draw(t, "message")
-		case faults.KindHang:
+		case faults.KindHang, faults.KindPause, faults.KindSqueeze:
 			f.Delay = time.Duration(rapid.OneOf(rapid.Just(int64(0)), rapid.Int64Range(1, int64(time.Hour))).Draw(t, "bound"))
+		case faults.KindCustom:
+			f.Name = rapid.SampledFrom(customNames).Draw(t, "name")
 		case faults.KindStatus:
 			f.Code = rapid.IntRange(200, 999).Draw(t, "code")
 			f.Body = genText(0).Draw(t, "body")
 		}
 		return f
+	})
+}
+
+// customNames are the custom faults the chaos tests register.
+var customNames = []string{"chaostest.fake", "chaostest.closeconn"}
+
+func init() {
+	for _, name := range customNames {
+		if err := faults.Register(name, func(context.Context, string) error { return errFake }); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// errFake is what the custom faults the tests register return.
+var errFake = errors.New("fake result")
+
+// genChoice draws a choice of a rule: a valid fault and a weight, usually
+// the default.
+func genChoice() *rapid.Generator[chaos.Choice] {
+	return rapid.Custom(func(t *rapid.T) chaos.Choice {
+		return chaos.Choice{
+			Weight: rapid.OneOf(rapid.Just(0), rapid.IntRange(-2, 10), rapid.IntRange(0, chaos.MaxWeight)).Draw(t, "weight"),
+			Fault:  genFault().Draw(t, "choice fault"),
+		}
 	})
 }
 
@@ -127,6 +168,11 @@ func genRule() *rapid.Generator[chaos.Rule] {
 		if labels := rapid.MapOfN(genText(1), genText(0), 0, 3).Draw(t, "labels"); len(labels) > 0 {
 			r.Labels = labels
 		}
+		if rapid.IntRange(0, 3).Draw(t, "with choices") == 0 {
+			r.Fault = faults.Fault{}
+			r.Choices = rapid.SliceOfN(genChoice(), 2, 4).Draw(t, "choices")
+			r.Choices[0].Weight = max(r.Choices[0].Weight, 0) // one choice on
+		}
 		return r
 	})
 }
@@ -148,6 +194,11 @@ func validUTF8(p chaos.Plan) bool {
 	for _, r := range p.Rules {
 		if !ok(r.Point) || !ok(r.Fault.Message) || !ok(r.Fault.Body) || !ok(r.Sticky) {
 			return false
+		}
+		for _, c := range r.Choices {
+			if !ok(c.Fault.Message) || !ok(c.Fault.Body) {
+				return false
+			}
 		}
 		for k, v := range r.Labels {
 			if !ok(k) || !ok(v) {

@@ -23,7 +23,7 @@ func TestHotPathInlines(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
 	}
-	for _, fn := range []string{"Inject", "Decide", "DecideLabels", "Armed"} {
+	for _, fn := range []string{"Inject", "InjectContext", "Decide", "DecideLabels", "Armed"} {
 		re := regexp.MustCompile(`(?m)can inline \(\*Point\)\.` + fn + `( |$)`)
 		if !re.Match(out) {
 			t.Errorf("(*Point).%s no longer inlines; see go build -gcflags=-m=2 for its cost", fn)

@@ -220,6 +220,15 @@ func (e *Engine) markUnused(rules []RuleStats) {
 	}
 }
 
+// Stats returns the point's counters, as [Engine.Stats] reports them,
+// without reading any other point's. A nil *Point has none.
+func (p *Point) Stats() PointStats {
+	if p == nil {
+		return PointStats{}
+	}
+	return p.stats(nil)
+}
+
 // stats returns the point's counters, and adds its share to the counters
 // of the rules that name it.
 func (p *Point) stats(rules []RuleStats) PointStats {

@@ -35,8 +35,16 @@ type Rule struct {
 	// Point names the points: an exact name, or a glob in which '*'
 	// stands for any run of characters ("sql.*", "GET /users/*").
 	Point string
-	// Fault is what happens when the rule fires.
+	// Fault is what happens when the rule fires. It is zero when Choices
+	// is not empty.
 	Fault faults.Fault
+	// Choices, when not empty, are the faults the rule picks among each
+	// time it fires, by weight, with a draw from the decision (so the same
+	// seed picks the same): a rule of "delay(100ms)@3|error" fires the
+	// delay three times as often as the error. It holds 2 to
+	// [MaxChoices] faults, and Fault is then zero. Nil means the rule
+	// fires Fault.
+	Choices []Choice
 	// Rate is the probability in [0,1] that an eligible call fires.
 	// 0 never fires, which is how a flag turns a rule off; 1 fires on every
 	// eligible call. The text and JSON forms default to 1 when the rate is
@@ -79,6 +87,24 @@ type Rule struct {
 	Instances float64
 }
 
+// Choice is one of the faults a rule picks among (see [Rule].Choices).
+type Choice struct {
+	// Weight is how often the choice is picked, relative to the others'
+	// weights. Zero means 1; a negative weight turns the choice off, so it
+	// is never picked. At most [MaxWeight].
+	Weight int `json:"weight,omitempty"`
+	// Fault is what happens when the choice is picked.
+	Fault faults.Fault `json:"fault"`
+}
+
+// The limits of a rule's choices.
+const (
+	// MaxChoices is the most faults a rule may choose among.
+	MaxChoices = 16
+	// MaxWeight is the largest weight of a choice.
+	MaxWeight = 1_000_000
+)
+
 // The limits every plan reader holds to, so that a plan from a file, a
 // flag or an HTTP body cannot make a parser or the engine do unbounded
 // work.
@@ -106,26 +132,50 @@ const (
 // Its grammar, in EBNF (spaces around tokens are allowed):
 //
 //	plan     = [ rule { ";" rule } [ ";" ] ] .
-//	rule     = point "=" [ percent "%" ] [ count "*" ] fault [ "[" option { "," option } "]" ] .
+//	rule     = point "=" [ percent "%" ] [ count "*" ] faults [ "[" option { "," option } "]" ] .
 //	point    = bare | quoted .
+//	faults   = fault | choice "|" choice { "|" choice } .
+//	choice   = fault [ "@" weight ] .
 //	fault    = "delay(" duration [ "," duration ] ")"
+//	         | "delay(" dist ")"
 //	         | "error" [ "(" value [ "," status ] ")" ]
 //	         | "panic" [ "(" value ")" ]
 //	         | "hang" [ "(" duration ")" ]
+//	         | "pause" [ "(" duration ")" ]
+//	         | "squeeze(" duration ")" | "cancel"
 //	         | "status(" status [ "," value ] ")"
-//	         | "abort" | "badconn" | "corrupt" .
+//	         | "abort" | "badconn" | "corrupt"
+//	         | "custom(" name ")" | name .
+//	dist     = "normal(" duration "," duration [ "," duration ] ")"
+//	         | "lognormal(" duration "," number [ "," duration ] ")"
+//	         | "pareto(" duration "," number [ "," duration ] ")" .
 //	option   = "after=" count | "every=" count | "ttl=" duration
 //	         | "until=" rfc3339 | "sticky=" value | "instances=" percent "%"
 //	         | "label." key "=" value .
 //	value    = bare | quoted .
 //	percent  = decimal number, 0 to 100 .
 //	count    = decimal integer .
+//	weight   = [ "-" ] decimal integer .
+//	name     = a custom fault's registered name (see [faults.Register]) .
+//	number   = decimal number, as strconv.ParseFloat reads it .
 //	duration = Go duration, as in "200ms" or "1m30s" .
 //	quoted   = Go double-quoted string .
 //
 // A rule without a percent fires on every eligible call (rate 1); without
 // a count it has no cap. A hang without a duration is bounded by the
-// engine (see [faults.Fault.HangLimit]). Without an instances option a
+// engine (see [faults.Fault.HangLimit]), and so is a pause, which holds the
+// call until [Point.Release]. squeeze(D) gives the call's context a
+// deadline at most D from now (through [Point.InjectContext] or
+// [Decision.Context]); cancel, which is squeeze(0), cancels it. A
+// distribution draws the delay from the decision, as jitter does:
+// normal(MEAN,SD), lognormal(MEDIAN,SIGMA) or pareto(SCALE,ALPHA), capped
+// at the optional last duration, else at the policy's MaxLatency, else at
+// [faults.DefaultHangLimit]. A custom fault runs the function registered
+// under its name, and a plan naming one not registered is invalid; the
+// bare name is read when it is not a built-in fault, and custom(name) is
+// written. Choices are picked by weight from the decision; a choice
+// without a weight has weight 1 (Choice.Weight 0), and one of a negative
+// weight is never picked. Without an instances option a
 // rule applies on every instance; "instances=0%" applies it on none
 // (Rule.Instances -1). A bare point holds none of = ; [ ] , % " ' or
 // space; quote any other. The plan's version is not part of the text form.
@@ -248,9 +298,10 @@ func (r Rule) problems(i int) []Problem {
 	case strings.ContainsFunc(r.Point, func(c rune) bool { return c < ' ' || c == 0x7f }):
 		f.add("point", "%s holds a control character", lex.Excerpt(r.Point, excerptLen))
 	}
-	if err := r.Fault.Validate(); err != nil {
-		field, msg, _ := strings.Cut(err.Error(), ": ")
-		f.add("fault."+field, "%s", msg)
+	if len(r.Choices) == 0 {
+		faultProblem(&f, "fault.", r.Fault)
+	} else {
+		r.choiceProblems(&f)
 	}
 	f.share("rate", r.Rate)
 	notNegative(&f, "times", r.Times)
@@ -272,6 +323,52 @@ func (r Rule) problems(i int) []Problem {
 	return f.probs
 }
 
+// faultProblem notes what is wrong with fault v, whose path is at.
+func faultProblem(f *fieldProblems, at string, v faults.Fault) {
+	if err := v.Validate(); err != nil {
+		field, msg, _ := strings.Cut(err.Error(), ": ")
+		f.add(at+field, "%s", msg)
+	}
+}
+
+// choiceProblems notes what is wrong with the choices of r.
+func (r Rule) choiceProblems(f *fieldProblems) {
+	if !r.Fault.IsZero() {
+		f.add("fault", "a rule with choices has no fault of its own")
+	}
+	switch n := len(r.Choices); {
+	case n == 1:
+		f.add("choices", "one choice; write its fault as the rule's")
+	case n > MaxChoices:
+		f.add("choices", "%d choices exceed the limit of %d", n, MaxChoices)
+	}
+	on := false
+	for j, c := range r.Choices[:min(len(r.Choices), MaxChoices)] {
+		at := "choices[" + strconv.Itoa(j) + "]."
+		faultProblem(f, at+"fault.", c.Fault)
+		if c.Weight > MaxWeight {
+			f.add(at+"weight", "%d exceeds the limit of %d", c.Weight, MaxWeight)
+		}
+		on = on || c.Weight >= 0
+	}
+	if !on {
+		f.add("choices", "every choice is off (a negative weight)")
+	}
+}
+
+// faultsOf returns the faults rule r may inject: its Fault, or its
+// choices' faults.
+func (r Rule) faultsOf() []faults.Fault {
+	if len(r.Choices) == 0 {
+		return []faults.Fault{r.Fault}
+	}
+	fs := make([]faults.Fault, len(r.Choices))
+	for i, c := range r.Choices {
+		fs[i] = c.Fault
+	}
+	return fs
+}
+
 // Equal reports whether p and q hold the same version and rules; times are
 // compared with time.Time.Equal.
 func (p Plan) Equal(q Plan) bool {
@@ -289,7 +386,7 @@ func (r Rule) Equal(s Rule) bool {
 			return false
 		}
 	}
-	return r.Point == s.Point && r.Fault == s.Fault && r.Rate == s.Rate &&
+	return r.Point == s.Point && r.Fault == s.Fault && slices.Equal(r.Choices, s.Choices) && r.Rate == s.Rate &&
 		r.Times == s.Times && r.After == s.After && r.Every == s.Every &&
 		r.TTL == s.TTL && r.Until.Equal(s.Until) && r.Sticky == s.Sticky &&
 		r.Instances == s.Instances

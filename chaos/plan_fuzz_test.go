@@ -20,6 +20,10 @@ var planSeeds = []string{
 	"a=150%error", "a=error[after=x]", "=abort", `"a=error`, "a=error[", ";;", "",
 	"a=hang(30s)[instances=0%];b=hang;c=hang(0s)", "a=error[instances=0.0%]", "a=hang()", "a=hang(-1s)",
 	"a=status(100)", "a=error(x,199)", "a=error;b=delay(1s;c=abort", "a=error;b=abort];c=abort",
+	"a=pause;b=pause(30s);c=squeeze(10ms);d=cancel;e=squeeze(0s)", "a=custom(chaostest.fake);b=chaostest.closeconn",
+	"a=delay(normal(200ms,50ms));b=delay(lognormal(100ms,0.5,2s));c=delay(pareto(50ms,1.5))",
+	"a=10%delay(100ms)@3|error@1|abort[after=2]", "a=error@3", "a=error|", "a=error@x|abort", "a=error@-1|abort@-2",
+	"a=delay(pareto(50ms,0))", "a=delay(normal(1s,1s),1s)", "a=delay(gamma(1s,2))", "a=custom(nope)", "a=squeeze",
 }
 
 // jsonPlanSeeds are plans in the JSON form, good and bad, beyond the JSON
@@ -41,6 +45,10 @@ var jsonPlanSeeds = []string{
 	`{"rules":[{"point":"a","fault":"abort","labels":{"k":"1","k":"2","K":"3"}}]}`,
 	`{"rules":[{"point":"a","fault":"abort","x":[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]}]}`,
 	`{"rules":[{"point":"a","point":"b"}`,
+	`{"rules":[{"point":"a","choices":[{"weight":3,"fault":"delay(100ms)"},{"fault":{"kind":"latency","delay":"1s","dist":"pareto","shape":1.5,"max":"5s"}}]}]}`,
+	`{"rules":[{"point":"a","choices":[{"weight":null,"fault":"abort"},{"fault":"error","Fault":"abort"}]}]}`,
+	`{"rules":[{"point":"a","fault":"abort","choices":[{"fault":"error"},{"fault":"abort"}]}]}`,
+	`{"rules":[{"point":"a","fault":{"kind":"custom","name":"chaostest.fake"}}]}`,
 }
 
 // FuzzParsePlan checks that ParsePlan never panics, in either form,

@@ -19,7 +19,8 @@ import (
 // and a rate that defaults to 1 when left out.
 type ruleJSON struct {
 	Point     string            `json:"point"`
-	Fault     faults.Fault      `json:"fault"`
+	Fault     *faults.Fault     `json:"fault,omitempty"`
+	Choices   []Choice          `json:"choices,omitempty"`
 	Rate      *float64          `json:"rate,omitempty"`
 	Times     int               `json:"times,omitempty"`
 	After     int               `json:"after,omitempty"`
@@ -40,12 +41,17 @@ type planJSON struct {
 //
 //	{"point":"db.query","fault":{"kind":"error","message":"timeout"},"rate":0.1,"times":3}
 //
-// Zero fields are left out, except the rate, which is always written.
+// A rule with choices writes them as "choices":[{"weight":3,"fault":…},…]
+// in place of "fault". Zero fields are left out, except the rate, which is
+// always written.
 // Instances -1 (no instance) is written "instances": 0.
 func (r Rule) MarshalJSON() ([]byte, error) {
 	rate := r.Rate
-	j := ruleJSON{Point: r.Point, Fault: r.Fault, Rate: &rate, Times: r.Times, After: r.After,
-		Every: r.Every, Labels: r.Labels, Sticky: r.Sticky}
+	j := ruleJSON{Point: r.Point, Rate: &rate, Times: r.Times, After: r.After,
+		Every: r.Every, Labels: r.Labels, Sticky: r.Sticky, Choices: r.Choices}
+	if len(r.Choices) == 0 || !r.Fault.IsZero() {
+		j.Fault = &r.Fault
+	}
 	switch inst := r.Instances; {
 	case inst > 0 || math.IsNaN(inst):
 		j.Instances = &inst
@@ -75,8 +81,11 @@ func (r *Rule) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&j); err != nil {
 		return err
 	}
-	v := Rule{Point: j.Point, Fault: j.Fault, Rate: 1, Times: j.Times, After: j.After,
-		Every: j.Every, Labels: j.Labels, Sticky: j.Sticky}
+	v := Rule{Point: j.Point, Rate: 1, Times: j.Times, After: j.After,
+		Every: j.Every, Labels: j.Labels, Sticky: j.Sticky, Choices: j.Choices}
+	if j.Fault != nil {
+		v.Fault = *j.Fault
+	}
 	if j.Rate != nil {
 		v.Rate = *j.Rate
 	}

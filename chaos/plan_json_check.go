@@ -19,16 +19,19 @@ import (
 type jsonShape uint8
 
 const (
-	shapeOther  jsonShape = iota // not part of the plan's shape: left to the decoder
-	shapePlan                    // the plan object
-	shapeRules                   // the rules array
-	shapeRule                    // a rule object
-	shapeFault                   // a fault object
-	shapeLabels                  // a rule's labels object
+	shapeOther   jsonShape = iota // not part of the plan's shape: left to the decoder
+	shapePlan                     // the plan object
+	shapeRules                    // the rules array
+	shapeRule                     // a rule object
+	shapeFault                    // a fault object
+	shapeLabels                   // a rule's labels object
+	shapeChoices                  // a rule's choices array
+	shapeChoice                   // a choice object
 )
 
 // maxJSONDepth bounds how deep checkPlanJSON follows nested arrays and
-// objects. A valid plan nests three deep ({"rules":[{"labels":{}}]}).
+// objects. A valid plan nests five deep
+// ({"rules":[{"choices":[{"fault":{}}]}]}).
 const maxJSONDepth = 16
 
 // checkPlanJSON reads the JSON document b for what encoding/json accepts
@@ -157,6 +160,9 @@ func (c *jsonChecker) array(shape jsonShape) {
 			break
 		}
 		elem := shapeOther
+		if shape == shapeChoices {
+			elem = shapeChoice
+		}
 		if shape == shapeRules {
 			if n == MaxPlanRules {
 				c.probs.addFirst(tooManyRules(-1))
@@ -287,10 +293,17 @@ func fieldShape(s jsonShape, key []byte) (jsonShape, bool) {
 			return shapeFault, false
 		case is("labels"):
 			return shapeLabels, false
+		case is("choices"):
+			return shapeChoices, false
 		}
 		return shapeOther, is("rate") || is("times") || is("after") || is("every") || is("instances")
+	case shapeChoice:
+		if is("fault") {
+			return shapeFault, false
+		}
+		return shapeOther, is("weight")
 	case shapeFault:
-		return shapeOther, is("code")
+		return shapeOther, is("code") || is("shape")
 	}
 	return shapeOther, false
 }

@@ -97,10 +97,55 @@ func parseRule(s string) (Rule, error) {
 	if err != nil {
 		return r, err
 	}
-	if r.Fault, err = faults.ParseFault(faultText); err != nil {
+	if r.Fault, r.Choices, err = parseFaults(faultText); err != nil {
 		return r, err
 	}
 	return r, parseOptions(&r, opts)
+}
+
+// parseFaults reads a rule's fault, or its choices: "f@w|g|…".
+func parseFaults(s string) (faults.Fault, []Choice, error) {
+	parts, err := lex.Split(s, '|')
+	if err != nil || len(parts) == 1 {
+		if at, _ := lex.Index(s, '@'); err == nil && at >= 0 {
+			return faults.Fault{}, nil, errors.New("one choice; write its fault without a weight, or add choices with |")
+		}
+		// A fault alone, or unbalanced: the fault parser says what is
+		// wrong in the fault's own terms.
+		f, err := faults.ParseFault(s)
+		return f, nil, err
+	}
+	if len(parts) > MaxChoices {
+		return faults.Fault{}, nil, fmt.Errorf("%d choices exceed the limit of %d", len(parts), MaxChoices)
+	}
+	choices := make([]Choice, len(parts))
+	var msgs []string
+	for j, part := range parts {
+		c, err := parseChoice(part)
+		if err != nil {
+			msgs = append(msgs, fmt.Sprintf("choice %d: %v", j+1, err))
+		}
+		choices[j] = c
+	}
+	if msgs != nil {
+		return faults.Fault{}, nil, errors.New(strings.Join(msgs, ", "))
+	}
+	return faults.Fault{}, choices, nil
+}
+
+// parseChoice reads one choice, "fault" or "fault@weight".
+func parseChoice(s string) (Choice, error) {
+	var c Choice
+	text, weight, found, err := lex.Cut(s, '@')
+	if err == nil && found {
+		w := strings.TrimSpace(weight)
+		if c.Weight, err = strconv.Atoi(w); err != nil || !isDigits(strings.TrimPrefix(w, "-")) {
+			return c, fmt.Errorf("weight %s is not an integer", lex.Excerpt(w, excerptLen))
+		}
+		s = text
+	}
+	c.Fault, err = faults.ParseFault(s)
+	return c, err
 }
 
 // cutPoint reads a rule's point, bare or quoted, and the '=' after it, and
@@ -352,7 +397,19 @@ func (r Rule) String() string {
 		b.WriteString(strconv.Itoa(r.Times))
 		b.WriteByte('*')
 	}
-	b.Write(r.Fault.AppendText(nil))
+	if len(r.Choices) == 0 {
+		b.Write(r.Fault.AppendText(nil))
+	}
+	for j, c := range r.Choices {
+		if j > 0 {
+			b.WriteByte('|')
+		}
+		b.Write(c.Fault.AppendText(nil))
+		if c.Weight != 0 {
+			b.WriteByte('@')
+			b.WriteString(strconv.Itoa(c.Weight))
+		}
+	}
 	var opts []string
 	if r.After > 0 {
 		opts = append(opts, "after="+strconv.Itoa(r.After))

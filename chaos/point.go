@@ -42,6 +42,10 @@ type Point struct {
 	// stripes are the striped sequences, made the first time the point is
 	// bound to rules that may decide on them (see [WithDeterministic]).
 	stripes atomic.Pointer[[]stripe]
+	// gate is closed by Release to let the calls paused at the point go
+	// on, and replaced by a fresh one; nil until first needed.
+	gate   atomic.Pointer[chan struct{}]
+	paused atomic.Int64 // calls waiting at the gate
 }
 
 // stripe is one of a point's striped sequences: its evaluations and the
@@ -123,16 +127,30 @@ type boundRule struct {
 	c         *compiledRule
 	fired     *atomic.Uint64                       // fires at this point under this plan
 	injected  atomic.Pointer[faults.InjectedError] // made on the first fire
+	// more holds the injected errors of a rule's other choices, made on
+	// the first fire of any of them.
+	more atomic.Pointer[[]atomic.Pointer[faults.InjectedError]]
 }
 
-// err returns the rule's injected error at point p, made on the first fire
-// so that a large plan costs no error per point it never fires at.
-func (r *boundRule) err(p *Point) *faults.InjectedError {
-	if e := r.injected.Load(); e != nil {
+// err returns the injected error of the rule's choice i at point p, made on
+// the first fire so that a large plan costs no error per point it never
+// fires at.
+func (r *boundRule) err(p *Point, i int) *faults.InjectedError {
+	slot := &r.injected
+	if i > 0 {
+		more := r.more.Load()
+		if more == nil {
+			s := make([]atomic.Pointer[faults.InjectedError], len(r.c.alts)-1)
+			r.more.CompareAndSwap(nil, &s)
+			more = r.more.Load()
+		}
+		slot = &(*more)[i-1]
+	}
+	if e := slot.Load(); e != nil {
 		return e
 	}
-	r.injected.CompareAndSwap(nil, faults.NewInjectedError(p.name, r.c.rule.Fault).WithOutcomes(outcomes{p}))
-	return r.injected.Load()
+	slot.CompareAndSwap(nil, faults.NewInjectedError(p.name, r.c.alts[i].fault).WithOutcomes(outcomes{p}))
+	return slot.Load()
 }
 
 // compiledRule is a Rule ready for evaluation.
@@ -146,8 +164,22 @@ type compiledRule struct {
 	labels  []Label
 	expires time.Time
 	glob    glob
-	hang    time.Duration // how long a hang fault blocks at most
+	alts    []alt  // the rule's fault, or its choices
+	total   uint64 // the sum of the weights of the choices that are on
 }
+
+// alt is one fault a rule may inject: its only one, or one of its
+// choices, ready for evaluation.
+type alt struct {
+	fault faults.Fault
+	fn    faults.Func   // a custom fault's function
+	bound time.Duration // how long a hang or pause blocks at most; the cap of a drawn latency (0: the fault's own)
+	upto  uint64        // the choice is picked for a weighted draw below upto
+}
+
+// choiceSalt separates the draw that picks a rule's choice from the one
+// that draws its latency.
+const choiceSalt = 0x63686f6963650a
 
 func compileRule(i int, r Rule, now time.Time, pol *compiledPolicy) *compiledRule {
 	c := &compiledRule{
@@ -168,13 +200,58 @@ func compileRule(i int, r Rule, now time.Time, pol *compiledPolicy) *compiledRul
 	if !r.Until.IsZero() && (c.expires.IsZero() || r.Until.Before(c.expires)) {
 		c.expires = r.Until
 	}
-	if r.Fault.Kind == faults.KindHang {
-		c.hang = r.Fault.HangLimit()
-		if pol != nil && pol.MaxLatency > 0 && (r.Fault.Delay == 0 || pol.MaxLatency < c.hang) {
-			c.hang = pol.MaxLatency
+	if len(r.Choices) == 0 {
+		c.alts = []alt{compileAlt(r.Fault, pol)}
+		return c
+	}
+	c.alts = make([]alt, len(r.Choices))
+	for j, ch := range r.Choices {
+		c.alts[j] = compileAlt(ch.Fault, pol)
+		if w := ch.Weight; w >= 0 {
+			c.total += uint64(max(w, 1))
 		}
+		c.alts[j].upto = c.total
 	}
 	return c
+}
+
+// compileAlt readies one fault of a rule under the policy pol.
+func compileAlt(f faults.Fault, pol *compiledPolicy) alt {
+	a := alt{fault: f}
+	var limit time.Duration // the policy's MaxLatency, or 0
+	if pol != nil {
+		limit = pol.MaxLatency
+	}
+	switch {
+	case f.Kind == faults.KindHang || f.Kind == faults.KindPause:
+		a.bound = f.HangLimit()
+		if limit > 0 && (f.Delay == 0 || limit < a.bound) {
+			a.bound = limit
+		}
+	case f.Kind == faults.KindLatency && f.Dist != faults.Uniform && limit > 0:
+		a.bound = limit
+		if f.Max > 0 {
+			a.bound = min(f.Max, limit)
+		}
+	case f.Kind == faults.KindCustom:
+		a.fn = faults.Lookup(f.Name)
+	}
+	return a
+}
+
+// pick returns the index of the choice the draw h picks: 0 for a rule
+// with a single fault.
+func (c *compiledRule) pick(h uint64) int {
+	if len(c.alts) == 1 {
+		return 0
+	}
+	x := mix.Mix(h^choiceSalt) % c.total
+	for i := range c.alts {
+		if x < c.alts[i].upto {
+			return i
+		}
+	}
+	return len(c.alts) - 1 // not reached: the last choice on ends at total
 }
 
 // loadBinding returns the point's binding, or nil.
@@ -244,49 +321,180 @@ func (p *Point) DecideLabels(ctx context.Context, labels ...Label) Decision {
 func (b *binding) inject(ctx context.Context) error {
 	p := b.point
 	r, n, h := p.eval(ctx, nil, b)
-	if r == nil || !p.fire(ctx, nil, b, r, n, h) {
+	if r == nil {
 		return nil
 	}
-	return p.eng.apply(ctx, r.c.rule.Fault.Kind, r.c.wait(h), r.err(p))
+	i := r.c.pick(h)
+	a := &r.c.alts[i]
+	if !p.fire(ctx, nil, b, r, a, n, h) {
+		return nil
+	}
+	return p.apply(ctx, a, a.wait(h), r.err(p, i))
 }
 
 // decide is the armed path of Decide and DecideLabels.
 func (b *binding) decide(ctx context.Context, extra []Label) Decision {
 	p := b.point
 	r, n, h := p.eval(ctx, extra, b)
-	if r == nil || !p.fire(ctx, extra, b, r, n, h) {
+	if r == nil {
 		return Decision{}
 	}
-	return Decision{point: p, fault: &r.c.rule.Fault, err: r.err(p), delay: r.c.wait(h), rule: r.c.index, seq: n}
+	i := r.c.pick(h)
+	a := &r.c.alts[i]
+	if !p.fire(ctx, extra, b, r, a, n, h) {
+		return Decision{}
+	}
+	return Decision{point: p, alt: a, err: r.err(p, i), delay: a.wait(h), rule: r.c.index, seq: n}
 }
 
-// wait returns how long the rule's fault waits for the draw h that fired
-// it: a latency fault's delay, jitter included, or a hang fault's bound; 0
-// for other kinds.
-func (c *compiledRule) wait(h uint64) time.Duration {
-	switch c.rule.Fault.Kind {
+// wait returns how long the fault waits for the draw h that fired it: a
+// latency fault's delay (jitter included, or drawn from its distribution
+// and capped), a hang or pause fault's bound, or a squeeze fault's new
+// deadline from now; 0 for other kinds.
+func (a *alt) wait(h uint64) time.Duration {
+	switch a.fault.Kind {
 	case faults.KindLatency:
-		return c.rule.Fault.Duration(mix.Mix(h))
-	case faults.KindHang:
-		return c.hang
+		d := a.fault.Duration(mix.Mix(h))
+		if a.bound > 0 && d > a.bound {
+			d = a.bound
+		}
+		return d
+	case faults.KindHang, faults.KindPause:
+		return a.bound
+	case faults.KindSqueeze:
+		return a.fault.Delay
 	}
 	return 0
 }
 
-// apply carries out a fault of kind k that fired, as Inject documents:
-// latency and hang wait d, or until ctx is done or the kill switch is
-// thrown.
-func (e *Engine) apply(ctx context.Context, k faults.Kind, d time.Duration, err *faults.InjectedError) error {
-	switch k {
-	case faults.KindLatency, faults.KindHang:
-		if e.sleep(ctx, d) && k == faults.KindHang {
+// apply carries out the fault a that fired at p, as Inject documents:
+// latency, hang and squeeze wait d, and pause waits for Release, each
+// until ctx is done or the kill switch is thrown.
+func (p *Point) apply(ctx context.Context, a *alt, d time.Duration, err *faults.InjectedError) error {
+	e := p.eng
+	switch k := a.fault.Kind; k {
+	case faults.KindLatency, faults.KindHang, faults.KindSqueeze:
+		if k == faults.KindSqueeze && d == 0 {
+			return err // cancel: the call's context ends now
+		}
+		if e.sleep(ctx, d) && k != faults.KindLatency {
 			return err
 		}
 		return ctx.Err()
+	case faults.KindPause:
+		return p.pause(ctx, d, err)
+	case faults.KindCustom:
+		if a.fn == nil || e.killed.Load() {
+			return nil
+		}
+		if cause := a.fn(ctx, p.name); cause != nil {
+			return err.WithCause(cause)
+		}
+		return nil
 	case faults.KindPanic:
 		panic(err)
 	}
 	return err
+}
+
+// pause blocks a call at p until [Point.Release], the kill switch or the
+// end of ctx, for at most d. It returns nil when released or killed,
+// ctx.Err() when ctx ends, and err when d passes.
+func (p *Point) pause(ctx context.Context, d time.Duration, err *faults.InjectedError) error {
+	// The gate is loaded before the call counts as paused: a Release that
+	// a caller makes after seeing Paused() go up closes this gate.
+	g := p.loadGate()
+	p.paused.Add(1)
+	defer p.paused.Add(-1)
+	kill := p.eng.signal().ch
+	switch {
+	case p.eng.killed.Load():
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-g:
+		return nil
+	case <-kill:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return err
+	}
+}
+
+// loadGate returns the channel the next Release closes.
+func (p *Point) loadGate() chan struct{} {
+	if g := p.gate.Load(); g != nil {
+		return *g
+	}
+	g := make(chan struct{})
+	p.gate.CompareAndSwap(nil, &g)
+	return *p.gate.Load()
+}
+
+// Release lets every call paused at the point by a pause fault go on now:
+// each returns nil from Inject. Calls that pause after Release wait for
+// the next one. With [Point.Paused] a test holds one goroutine at a point
+// and drives a race deterministically:
+//
+//	go func() { done <- p.Inject(ctx) }()
+//	for p.Paused() == 0 { runtime.Gosched() } // or synctest.Wait()
+//	// … do what must happen while the call is held …
+//	p.Release()
+//
+// Release on a nil point, or with no call paused, does nothing. It is
+// safe for concurrent use.
+func (p *Point) Release() {
+	if p == nil {
+		return
+	}
+	next := make(chan struct{})
+	if old := p.gate.Swap(&next); old != nil {
+		close(*old)
+	}
+}
+
+// Paused returns how many calls are paused at the point now, waiting for
+// [Point.Release]; 0 for a nil point.
+func (p *Point) Paused() int {
+	if p == nil {
+		return 0
+	}
+	return int(p.paused.Load())
+}
+
+// InjectContext is [Point.Inject] for code that hands its context on: it
+// evaluates the point once and returns the context the rest of the call
+// should use with Inject's error. A squeeze fault returns ctx with a
+// deadline at most its duration from now (see [Decision.Context]) and a
+// nil error, so the call goes on with less time, as it would under a
+// shorter timeout upstream; every other kind returns ctx unchanged and
+// does what Inject does. While nothing fires it returns ctx and nil,
+// at the cost of Inject.
+func (p *Point) InjectContext(ctx context.Context) (_ context.Context, err error) {
+	// Small enough to inline (TestHotPathInlines), as Inject is.
+	if p != nil && atomic.LoadPointer(&p.binding) != nil {
+		ctx, err = p.injectContext(ctx)
+	}
+	return ctx, err
+}
+
+// injectContext is the armed path of InjectContext.
+func (p *Point) injectContext(ctx context.Context) (context.Context, error) {
+	b := p.loadBinding()
+	if b == nil {
+		return ctx, nil // disarmed since InjectContext looked
+	}
+	d := b.decide(ctx, nil)
+	if d.Kind() == faults.KindSqueeze {
+		return d.Context(ctx), nil
+	}
+	return ctx, d.Inject(ctx)
 }
 
 // sleep waits d, or until ctx is done or the kill switch is thrown, and
@@ -368,8 +576,8 @@ func (r *boundRule) take() bool {
 // fire records a fault that fires: it counts it, tells the observers and
 // logs it. It reports whether the fault is to be injected, which it is not
 // in dry-run mode.
-func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, n, h uint64) bool {
-	f := &r.c.rule.Fault
+func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRule, a *alt, n, h uint64) bool {
+	f := &a.fault
 	switch {
 	case b.dryRun:
 		p.dry.Add(1)
@@ -385,7 +593,7 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 			Rule:   r.c.index,
 			Fault:  *f,
 			Seq:    n,
-			Delay:  r.c.wait(h),
+			Delay:  a.wait(h),
 			Time:   time.Now(),
 			Labels: allLabels(ctx, extra),
 			DryRun: b.dryRun,
@@ -404,7 +612,7 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 // "nothing fires". Decisions are small values, safe to copy.
 type Decision struct {
 	point *Point
-	fault *faults.Fault
+	alt   *alt
 	err   *faults.InjectedError
 	delay time.Duration
 	rule  int
@@ -412,22 +620,23 @@ type Decision struct {
 }
 
 // Fired reports whether a fault fires.
-func (d Decision) Fired() bool { return d.fault != nil }
+func (d Decision) Fired() bool { return d.alt != nil }
 
-// Fault returns the fault that fires, or the zero Fault.
+// Fault returns the fault that fires, or the zero Fault. For a rule with
+// choices it is the choice picked.
 func (d Decision) Fault() faults.Fault {
-	if d.fault == nil {
+	if d.alt == nil {
 		return faults.Fault{}
 	}
-	return *d.fault
+	return d.alt.fault
 }
 
 // Kind returns the kind of the fault that fires, or faults.KindNone.
 func (d Decision) Kind() faults.Kind {
-	if d.fault == nil {
+	if d.alt == nil {
 		return faults.KindNone
 	}
-	return d.fault.Kind
+	return d.alt.fault.Kind
 }
 
 // Err returns the injected error for this fault (matching
@@ -440,13 +649,14 @@ func (d Decision) Err() error {
 	return d.err
 }
 
-// Delay returns how long a latency fault waits, jitter included, or how
-// long a hang fault blocks at most; 0 for other kinds.
+// Delay returns how long a latency fault waits (jitter included, or as
+// drawn from its distribution), how long a hang or pause fault blocks at
+// most, or the deadline a squeeze fault sets, from now; 0 for other kinds.
 func (d Decision) Delay() time.Duration { return d.delay }
 
 // Rule returns the index in the plan of the rule that fired, or -1.
 func (d Decision) Rule() int {
-	if d.fault == nil {
+	if d.alt == nil {
 		return -1
 	}
 	return d.rule
@@ -460,12 +670,39 @@ func (d Decision) Seq() uint64 { return d.seq }
 func (d Decision) Point() string { return d.point.Name() }
 
 // Inject carries out the decision as [Point.Inject] does, and returns nil
-// when nothing fires.
+// when nothing fires. A custom fault's function runs here; [Decision.Err]
+// does not run it.
 func (d Decision) Inject(ctx context.Context) error {
-	if d.fault == nil {
+	if d.alt == nil {
 		return nil
 	}
-	return d.point.eng.apply(ctx, d.fault.Kind, d.delay, d.err)
+	return d.point.apply(ctx, d.alt, d.delay, d.err)
+}
+
+// Context returns the context the call should go on with: for a squeeze
+// fault, ctx with a deadline at most [Decision.Delay] from now, or
+// canceled at once for a Delay of 0 ("cancel"), whose [context.Cause] is
+// the decision's injected error (matching faults.ErrInjected and
+// context.DeadlineExceeded or context.Canceled); ctx itself for every
+// other decision, when ctx already ends sooner, or once the kill switch is
+// thrown. There is no cancel function to call: the squeezed context
+// releases its timer at its deadline, at most Delay after the call.
+func (d Decision) Context(ctx context.Context) context.Context {
+	if d.alt == nil || d.alt.fault.Kind != faults.KindSqueeze || d.point.eng.killed.Load() {
+		return ctx
+	}
+	if d.delay <= 0 {
+		c, cancel := context.WithCancelCause(ctx)
+		cancel(d.err)
+		return c
+	}
+	at := time.Now().Add(d.delay)
+	if dl, ok := ctx.Deadline(); ok && !dl.After(at) {
+		return ctx
+	}
+	c, cancel := context.WithDeadlineCause(ctx, at, d.err)
+	_ = cancel // released by the deadline, at most d.delay from now
+	return c
 }
 
 // counts reports whether the rule counts calls (After, Every, Times), and

@@ -18,7 +18,13 @@ import (
 // [WithPolicy].
 type Policy struct {
 	// Kinds lists the fault kinds that may fire. Empty allows every kind.
+	// faults.KindCustom allows custom faults, which Custom narrows. A rule
+	// with choices needs every choice's kind allowed.
 	Kinds []faults.Kind `json:"kinds,omitempty"`
+	// Custom lists the names of the custom faults (see faults.Register)
+	// that may fire, where Kinds allows custom faults. Empty allows every
+	// registered one.
+	Custom []string `json:"custom,omitempty"`
 	// MaxRate is the highest chance that a call at a point gets any fault,
 	// summed over every rule that names the point: a rule's rate above it
 	// refuses the plan (or is clamped), and where several rules name one
@@ -26,9 +32,12 @@ type Policy struct {
 	// it. 0 means no limit.
 	MaxRate float64 `json:"max_rate,omitempty"`
 	// MaxLatency is the longest latency (delay plus jitter) a rule may
-	// inject, and the longest a hang fault blocks: a hang without a bound of
-	// its own gets this one. 0 means no limit (a hang then blocks at most
-	// faults.DefaultHangLimit).
+	// inject, and the longest a hang or pause fault blocks or a squeeze
+	// fault's deadline: a hang or pause without a bound of its own gets this
+	// one. A latency drawn from a distribution must have its location
+	// (mean, median or scale) and its cap (Max) within it, and one without
+	// a cap is capped at it. 0 means no limit (a hang, a pause and a drawn
+	// latency without a cap then last at most faults.DefaultHangLimit).
 	MaxLatency time.Duration `json:"max_latency,omitempty"`
 	// Points lists globs of the points a rule may name; a rule's pattern
 	// must itself match one of them, so "sql.*" allows "sql.query" and
@@ -112,6 +121,11 @@ func compilePolicy(p Policy) *compiledPolicy {
 			at(fmt.Sprintf("kinds[%d]", i), "%v is not a fault kind", k)
 		}
 	}
+	for i, name := range p.Custom {
+		if name == "" {
+			at(fmt.Sprintf("custom[%d]", i), "is empty")
+		}
+	}
 	for i, w := range p.Windows {
 		cw, wprobs := window.Compile(w.Days, w.Start, w.End, w.Location)
 		for _, wp := range wprobs {
@@ -152,8 +166,12 @@ func (c *compiledPolicy) check(p Plan) (Plan, []string, []Problem) {
 	out := Plan{Version: p.Version, Rules: slices.Clone(p.Rules)}
 	for i := range out.Rules {
 		r := &out.Rules[i]
-		if len(c.Kinds) > 0 && !slices.Contains(c.Kinds, r.Fault.Kind) {
-			at(i, "fault.kind", "%v is not allowed by the policy (allowed: %s)", r.Fault.Kind, kindList(c.Kinds))
+		if len(r.Choices) > 0 {
+			r.Choices = slices.Clone(r.Choices)
+		}
+		paths, fs := faultsAt(i, r)
+		for j := range fs {
+			c.checkKind(paths[j], fs[j], &probs)
 		}
 		if len(c.Points) > 0 && !matchAny(c.Points, r.Point) {
 			at(i, "point", "%q is outside the policy's points %q", r.Point, c.Points)
@@ -166,24 +184,90 @@ func (c *compiledPolicy) check(p Plan) (Plan, []string, []Problem) {
 				at(i, "rate", "%v exceeds the policy's max rate %v", r.Rate, c.MaxRate)
 			}
 		}
-		if c.MaxLatency > 0 {
-			switch lat := maxLatency(r.Fault); {
-			case r.Fault.Kind == faults.KindHang && r.Fault.Delay > c.MaxLatency && c.Clamp:
-				clamped = append(clamped, fmt.Sprintf("rules[%d].fault.delay: %v clamped to %v", i, r.Fault.Delay, c.MaxLatency))
-				r.Fault.Delay = c.MaxLatency
-			case r.Fault.Kind == faults.KindHang && r.Fault.Delay > c.MaxLatency:
-				at(i, "fault.delay", "hang bound %v exceeds the policy's max latency %v", r.Fault.Delay, c.MaxLatency)
-			case r.Fault.Kind == faults.KindHang:
-			case lat > c.MaxLatency && c.Clamp:
-				clamped = append(clamped, fmt.Sprintf("rules[%d].fault.delay: %v clamped to %v", i, lat, c.MaxLatency))
-				r.Fault.Delay = min(r.Fault.Delay, c.MaxLatency)
-				r.Fault.Jitter = c.MaxLatency - r.Fault.Delay
-			case lat > c.MaxLatency:
-				at(i, "fault.delay", "%v exceeds the policy's max latency %v", lat, c.MaxLatency)
-			}
+		for j := range fs {
+			c.checkLatency(paths[j], fs[j], &clamped, &probs)
 		}
 	}
 	return out, clamped, probs
+}
+
+// faultsAt returns the faults of r, the rule at index i of a plan (its
+// fault, or its choices' faults), as pointers into r, with their paths.
+func faultsAt(i int, r *Rule) ([]string, []*faults.Fault) {
+	if len(r.Choices) == 0 {
+		return []string{fmt.Sprintf("rules[%d].fault", i)}, []*faults.Fault{&r.Fault}
+	}
+	paths := make([]string, len(r.Choices))
+	fs := make([]*faults.Fault, len(r.Choices))
+	for j := range r.Choices {
+		paths[j] = fmt.Sprintf("rules[%d].choices[%d].fault", i, j)
+		fs[j] = &r.Choices[j].Fault
+	}
+	return paths, fs
+}
+
+// problemAt returns a function that notes in probs a problem with a field
+// of the fault at path.
+func problemAt(path string, probs *[]Problem) func(field, format string, args ...any) {
+	return func(field, format string, args ...any) {
+		*probs = append(*probs, Problem{Path: path + "." + field, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// checkKind notes in probs whether the policy refuses the kind of fault f,
+// at path, or its custom name.
+func (c *compiledPolicy) checkKind(path string, f *faults.Fault, probs *[]Problem) {
+	at := problemAt(path, probs)
+	if len(c.Kinds) > 0 && !slices.Contains(c.Kinds, f.Kind) {
+		at("kind", "%v is not allowed by the policy (allowed: %s)", f.Kind, kindList(c.Kinds))
+	}
+	if f.Kind == faults.KindCustom && len(c.Custom) > 0 && !slices.Contains(c.Custom, f.Name) {
+		at("name", "custom fault %q is not allowed by the policy (allowed: %s)", f.Name, strings.Join(c.Custom, ", "))
+	}
+}
+
+// checkLatency bounds the waits of fault f, at path, by the policy's
+// MaxLatency: it clamps f where the policy clamps, noting it in clamped,
+// and notes the problems that refuse it in probs.
+func (c *compiledPolicy) checkLatency(path string, f *faults.Fault, clamped *[]string, probs *[]Problem) {
+	at := problemAt(path, probs)
+	clamp := func(field string, v *time.Duration) {
+		*clamped = append(*clamped, fmt.Sprintf("%s.%s: %v clamped to %v", path, field, *v, c.MaxLatency))
+		*v = c.MaxLatency
+	}
+	if c.MaxLatency <= 0 {
+		return
+	}
+	switch k := f.Kind; {
+	case k == faults.KindHang || k == faults.KindPause || k == faults.KindSqueeze:
+		switch {
+		case f.Delay > c.MaxLatency && c.Clamp:
+			clamp("delay", &f.Delay)
+		case f.Delay > c.MaxLatency:
+			at("delay", "%v bound %v exceeds the policy's max latency %v", k, f.Delay, c.MaxLatency)
+		}
+	case k == faults.KindLatency && f.Dist != faults.Uniform:
+		for _, v := range []struct {
+			field string
+			d     *time.Duration
+		}{{"delay", &f.Delay}, {"max", &f.Max}} {
+			switch {
+			case *v.d > c.MaxLatency && c.Clamp:
+				clamp(v.field, v.d)
+			case *v.d > c.MaxLatency:
+				at(v.field, "%v exceeds the policy's max latency %v", *v.d, c.MaxLatency)
+			}
+		}
+	case k == faults.KindLatency:
+		switch lat := maxLatency(*f); {
+		case lat > c.MaxLatency && c.Clamp:
+			*clamped = append(*clamped, fmt.Sprintf("%s.delay: %v clamped to %v", path, lat, c.MaxLatency))
+			f.Delay = min(f.Delay, c.MaxLatency)
+			f.Jitter = c.MaxLatency - f.Delay
+		case lat > c.MaxLatency:
+			at("delay", "%v exceeds the policy's max latency %v", lat, c.MaxLatency)
+		}
+	}
 }
 
 func kindList(ks []faults.Kind) string {

@@ -34,9 +34,9 @@ var ErrInjected = errors.New("faultline: injected fault")
 // Kind is the kind of a fault. The zero Kind is [KindNone].
 type Kind uint8
 
-// The kinds of fault. Latency, error, panic and hang apply anywhere; status,
-// abort, bad connection and corrupt are transport faults that middleware
-// applies.
+// The kinds of fault. Latency, error, panic, hang, pause, squeeze and
+// custom apply anywhere; status, abort, bad connection and corrupt are
+// transport faults that middleware applies.
 const (
 	KindNone    Kind = iota // no fault
 	KindLatency             // wait Delay (plus up to Jitter), then go on
@@ -47,6 +47,9 @@ const (
 	KindAbort               // cut the connection
 	KindBadConn             // fail with driver.ErrBadConn so database/sql retries
 	KindCorrupt             // truncate or alter a payload
+	KindPause               // block until the point is released, for at most a bound
+	KindSqueeze             // shorten the call's context deadline, or cancel it
+	KindCustom              // run a function registered with Register
 	numKinds
 )
 
@@ -54,10 +57,11 @@ const (
 // to NumKinds-1, so a [NumKinds]T array can be indexed by Kind.
 const NumKinds = int(numKinds)
 
-var kindNames = [numKinds]string{"none", "latency", "error", "panic", "hang", "status", "abort", "badconn", "corrupt"}
+var kindNames = [numKinds]string{"none", "latency", "error", "panic", "hang", "status", "abort", "badconn", "corrupt", "pause", "squeeze", "custom"}
 
 // String returns the kind's name as the plan formats use it: "latency",
-// "error", "panic", "hang", "status", "abort", "badconn" or "corrupt".
+// "error", "panic", "hang", "status", "abort", "badconn", "corrupt",
+// "pause", "squeeze" or "custom".
 func (k Kind) String() string {
 	if k < numKinds {
 		return kindNames[k]
@@ -118,6 +122,21 @@ type Fault struct {
 	Code int
 	// Body is the response body of a Status fault. Empty means none.
 	Body string
+	// Dist is the distribution a Latency fault's delay is drawn from. The
+	// zero Dist is [Uniform]: Delay plus up to Jitter. For [Normal], Delay
+	// is the mean and Jitter the standard deviation; for [LogNormal],
+	// Delay is the median and Shape the sigma; for [Pareto], Delay is the
+	// scale (the least delay) and Shape the tail index alpha.
+	Dist Dist
+	// Shape is the shape parameter of a LogNormal (sigma) or Pareto
+	// (alpha) latency, and zero for every other fault.
+	Shape float64
+	// Max caps the delay drawn by a Normal, LogNormal or Pareto latency.
+	// Zero means the engine's cap: the policy's MaxLatency if it has one,
+	// else [DefaultHangLimit]. Other faults have no Max.
+	Max time.Duration
+	// Name is the registered name of a Custom fault (see [Register]).
+	Name string
 }
 
 // Latency returns a fault that waits d.
@@ -134,6 +153,25 @@ func Error(msg string) Fault { return Fault{Kind: KindError, Message: msg} }
 // Panic returns a fault that panics with an error saying msg.
 func Panic(msg string) Fault { return Fault{Kind: KindPanic, Message: msg} }
 
+// Pause returns a fault that blocks the call until the point is released
+// (chaos.Point.Release), its context is done, or [DefaultHangLimit] (or
+// the policy's MaxLatency) has passed.
+func Pause() Fault { return Fault{Kind: KindPause} }
+
+// PauseFor returns a Pause fault bounded by d instead.
+func PauseFor(d time.Duration) Fault { return Fault{Kind: KindPause, Delay: d} }
+
+// Squeeze returns a fault that gives the call's context a deadline at
+// most d from now; a d of 0 cancels it (see [Cancel]).
+func Squeeze(d time.Duration) Fault { return Fault{Kind: KindSqueeze, Delay: d} }
+
+// Cancel returns a fault that cancels the call's context: Squeeze(0).
+func Cancel() Fault { return Fault{Kind: KindSqueeze} }
+
+// Custom returns a fault that runs the function registered as name (see
+// [Register]).
+func Custom(name string) Fault { return Fault{Kind: KindCustom, Name: name} }
+
 // Hang returns a fault that blocks until the call's context is done, for
 // at most [DefaultHangLimit] (or the policy's MaxLatency).
 func Hang() Fault { return Fault{Kind: KindHang} }
@@ -142,16 +180,17 @@ func Hang() Fault { return Fault{Kind: KindHang} }
 // at most d.
 func HangFor(d time.Duration) Fault { return Fault{Kind: KindHang, Delay: d} }
 
-// DefaultHangLimit is the longest a Hang fault without a Delay of its own
-// blocks when no policy bounds it: no fault waits forever, even on a
-// context that never ends.
+// DefaultHangLimit is the longest a Hang or Pause fault without a Delay of
+// its own blocks, and the longest delay a Normal, LogNormal or Pareto
+// latency without a Max draws, when no policy bounds them: no fault waits
+// forever, even on a context that never ends.
 const DefaultHangLimit = time.Minute
 
-// HangLimit returns how long f, a Hang fault, blocks at most: its Delay, or
-// [DefaultHangLimit] when that is zero. Other kinds return 0.
+// HangLimit returns how long f, a Hang or Pause fault, blocks at most: its
+// Delay, or [DefaultHangLimit] when that is zero. Other kinds return 0.
 func (f Fault) HangLimit() time.Duration {
 	switch {
-	case f.Kind != KindHang:
+	case f.Kind != KindHang && f.Kind != KindPause:
 		return 0
 	case f.Delay > 0:
 		return f.Delay
@@ -188,8 +227,10 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("jitter: %v is negative", f.Jitter)
 	case k != KindLatency && f.Jitter != 0:
 		return fmt.Errorf("jitter: %v faults have no jitter", k)
-	case k != KindLatency && k != KindHang && f.Delay != 0:
+	case k != KindLatency && k != KindHang && k != KindPause && k != KindSqueeze && f.Delay != 0:
 		return fmt.Errorf("delay: %v faults have no delay", k)
+	case k != KindLatency && f.Dist != Uniform:
+		return fmt.Errorf("dist: %v faults have no distribution", k)
 	case k == KindLatency && f.Delay == 0 && f.Jitter == 0:
 		return errors.New("delay: a latency fault needs a delay")
 	case k != KindError && k != KindPanic && f.Message != "":
@@ -202,16 +243,31 @@ func (f Fault) Validate() error {
 		return errors.New("code: a status fault needs a status code")
 	case k != KindStatus && f.Body != "":
 		return fmt.Errorf("body: %v faults have no body", k)
+	case k != KindLatency && f.Shape != 0:
+		return fmt.Errorf("shape: %v faults have no shape", k)
+	case k != KindLatency && f.Max != 0:
+		return fmt.Errorf("max: %v faults have no max", k)
+	case k != KindCustom && f.Name != "":
+		return fmt.Errorf("name: %v faults have no name", k)
+	case k == KindCustom:
+		return checkCustom(f.Name)
+	case k == KindLatency:
+		return f.validateDist()
 	}
 	return nil
 }
 
-// Duration returns the delay of a Latency fault for the random word r: Delay
-// plus r modulo (Jitter+1), capped at the longest time.Duration. Other kinds
-// return 0.
+// Duration returns the delay of a Latency fault for the random word r. For
+// the Uniform distribution it is Delay plus r modulo (Jitter+1), capped at
+// the longest time.Duration; for the others, a draw from the distribution
+// made from r (see [Dist]), at least 0 and at most Max (or
+// [DefaultHangLimit] when Max is zero). Other kinds return 0.
 func (f Fault) Duration(r uint64) time.Duration {
 	if f.Kind != KindLatency {
 		return 0
+	}
+	if f.Dist != Uniform {
+		return f.draw(r)
 	}
 	if f.Jitter <= 0 {
 		return f.Delay
@@ -238,6 +294,16 @@ func (f Fault) String() string { return string(f.AppendText(nil)) }
 //   - Hang blocks until the context is done and returns ctx.Err(), or
 //     until [Fault.HangLimit] has passed and returns an [*InjectedError],
 //     as a call to a dependency that never answers would time out.
+//   - Pause, having no point to be released at, blocks as Hang does (the
+//     engine's points release it: see chaos.Point.Release).
+//   - Squeeze, which cannot change the caller's context, acts as if the
+//     call's context had been squeezed: it waits Delay (or until ctx is
+//     done, returning ctx.Err()) and returns an [*InjectedError] that
+//     matches context.DeadlineExceeded, or at once one that matches
+//     context.Canceled for a Delay of 0.
+//   - Custom runs the registered function and returns nil if it does, or
+//     an [*InjectedError] that wraps its error; a name not registered
+//     returns the InjectedError alone.
 //   - Panic panics with an [*InjectedError].
 //   - Every other kind returns an [*InjectedError]: for BadConn it also matches
 //     driver.ErrBadConn, and for Abort syscall.ECONNRESET.
@@ -249,9 +315,20 @@ func (f Fault) Inject(ctx context.Context, point string, r uint64) error {
 		return nil
 	case KindLatency:
 		return Sleep(ctx, f.Duration(r))
-	case KindHang:
+	case KindHang, KindPause:
 		if err := Sleep(ctx, f.HangLimit()); err != nil {
 			return err
+		}
+	case KindSqueeze:
+		if err := Sleep(ctx, f.Delay); err != nil {
+			return err
+		}
+	case KindCustom:
+		if fn := Lookup(f.Name); fn != nil {
+			if err := fn(ctx, point); err != nil {
+				return NewInjectedError(point, f).WithCause(err)
+			}
+			return nil
 		}
 	case KindPanic:
 		panic(NewInjectedError(point, f))
@@ -279,6 +356,8 @@ type InjectedError struct {
 	Fault Fault
 	// outcomes is told what became of the fault; nil for none.
 	outcomes Outcomes
+	// cause is the error a Custom fault's function returned, or nil.
+	cause error
 }
 
 // NewInjectedError returns the error that fault f makes at point.
@@ -300,6 +379,15 @@ type Outcomes interface {
 func (e *InjectedError) WithOutcomes(o Outcomes) *InjectedError {
 	c := *e
 	c.outcomes = o
+	return &c
+}
+
+// WithCause returns a copy of e that wraps cause, the error a Custom
+// fault's function returned: Unwrap returns it, so errors.Is and errors.As
+// see it, and Error ends with its text.
+func (e *InjectedError) WithCause(cause error) *InjectedError {
+	c := *e
+	c.cause = cause
 	return &c
 }
 
@@ -328,6 +416,14 @@ func Escaped(err error) {
 func (e *InjectedError) Error() string {
 	msg := e.Fault.Message
 	switch {
+	case e.Fault.Kind == KindCustom && e.cause != nil:
+		msg = e.Fault.Name + ": " + e.cause.Error()
+	case e.Fault.Kind == KindCustom:
+		msg = e.Fault.Name
+	case e.Fault.Kind == KindSqueeze && e.Fault.Delay == 0:
+		msg = "context canceled"
+	case e.Fault.Kind == KindSqueeze:
+		msg = "deadline squeezed to " + e.Fault.Delay.String()
 	case msg != "":
 	case e.Fault.Kind == KindStatus:
 		msg = fmt.Sprintf("status %d", e.Fault.Code)
@@ -345,9 +441,18 @@ func (e *InjectedError) Error() string {
 func (e *InjectedError) Is(target error) bool { return target == ErrInjected }
 
 // Unwrap returns driver.ErrBadConn for a BadConn fault,
-// syscall.ECONNRESET for an Abort fault, and nil otherwise.
+// syscall.ECONNRESET for an Abort fault, context.DeadlineExceeded for a
+// Squeeze fault (context.Canceled for one of Delay 0), the function's
+// error for a Custom fault, and nil otherwise.
 func (e *InjectedError) Unwrap() error {
 	switch e.Fault.Kind {
+	case KindSqueeze:
+		if e.Fault.Delay == 0 {
+			return context.Canceled
+		}
+		return context.DeadlineExceeded
+	case KindCustom:
+		return e.cause
 	case KindBadConn:
 		return driver.ErrBadConn
 	case KindAbort:

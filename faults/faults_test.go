@@ -29,6 +29,9 @@ func TestKindString(t *testing.T) {
 		{faults.KindAbort, "abort"},
 		{faults.KindBadConn, "badconn"},
 		{faults.KindCorrupt, "corrupt"},
+		{faults.KindPause, "pause"},
+		{faults.KindSqueeze, "squeeze"},
+		{faults.KindCustom, "custom"},
 		{faults.Kind(200), "kind(200)"},
 	}
 	for _, tt := range tests {
@@ -38,8 +41,8 @@ func TestKindString(t *testing.T) {
 			}
 		})
 	}
-	if faults.NumKinds != int(faults.KindCorrupt)+1 {
-		t.Errorf("NumKinds = %d, want %d", faults.NumKinds, faults.KindCorrupt+1)
+	if faults.NumKinds != int(faults.KindCustom)+1 {
+		t.Errorf("NumKinds = %d, want %d", faults.NumKinds, faults.KindCustom+1)
 	}
 }
 

@@ -16,28 +16,49 @@ const argSpecial = "(),;[]{}=%*"
 // AppendText appends the fault's text form to b. The forms are:
 //
 //	delay(D) delay(D,J)           Latency of D, plus up to J of jitter
+//	delay(normal(MEAN,SD[,MAX]))  Latency drawn from a distribution (see [Dist]),
+//	delay(lognormal(MED,S[,MAX])) capped at MAX (see [Fault.Max])
+//	delay(pareto(SCALE,A[,MAX]))
 //	error error(MSG) error(MSG,C) Error with a message, answered with status C by HTTP servers
 //	panic panic(MSG)              Panic
 //	hang hang(D)                  Hang, for at most D (see [Fault.HangLimit])
+//	pause pause(D)                Pause until the point is released, for at most D
+//	squeeze(D) cancel             Squeeze the context's deadline to D from now; cancel it
+//	custom(NAME) NAME             the custom fault registered as NAME (see [Register])
 //	status(C) status(C,BODY)      Status C with an optional body
 //	abort badconn corrupt         the transport faults
 //
-// MSG and BODY are bare text or double-quoted Go strings; D and J are Go
-// durations. [ParseFault] reads every form back to the same Fault.
+// MSG and BODY are bare text or double-quoted Go strings; D, J, SD and MAX
+// are Go durations; S and A are decimal numbers. squeeze(0) is written
+// cancel, and a custom fault custom(NAME). [ParseFault] reads every form
+// back to the same Fault.
 func (f Fault) AppendText(b []byte) []byte {
 	name := f.Kind.String()
-	if f.Kind == KindLatency {
+	switch {
+	case f.Kind == KindLatency:
 		name = "delay"
+	case f.Kind == KindSqueeze && f.Delay == 0:
+		name = "cancel"
 	}
 	b = append(b, name...)
 	var args []string
 	switch f.Kind {
 	case KindLatency:
+		if f.Dist != Uniform {
+			args = append(args, f.distText())
+			break
+		}
 		args = append(args, f.Delay.String())
 		if f.Jitter != 0 {
 			args = append(args, f.Jitter.String())
 		}
-	case KindHang:
+	case KindSqueeze:
+		if f.Delay != 0 {
+			args = append(args, f.Delay.String())
+		}
+	case KindCustom:
+		args = append(args, lex.Quote(f.Name, argSpecial))
+	case KindHang, KindPause:
 		if f.Delay != 0 {
 			args = append(args, f.Delay.String())
 		}
@@ -101,8 +122,16 @@ func ParseFault(s string) (Fault, error) {
 		return Fault{}, fmt.Errorf("fault %s: %v", q, err)
 	}
 	kind, err := ParseKind(name)
-	if err != nil {
-		return Fault{}, fmt.Errorf("fault %s: unknown fault %s (want delay, error, panic, hang, status, abort, badconn or corrupt)", q, lex.Excerpt(name, excerptLen))
+	switch {
+	case name == "cancel":
+		if hasArgs {
+			return Fault{}, fmt.Errorf("fault %s: cancel takes no arguments", q)
+		}
+		return Cancel(), nil
+	case err != nil && !hasArgs && Lookup(name) != nil:
+		return Custom(name), nil
+	case err != nil:
+		return Fault{}, fmt.Errorf("fault %s: unknown fault %s (want delay, error, panic, hang, pause, squeeze, cancel, status, abort, badconn, corrupt or custom(NAME))", q, lex.Excerpt(name, excerptLen))
 	}
 	f := Fault{Kind: kind}
 	if err := kindArgs[kind].bind(&f, name, args, hasArgs); err != nil {
@@ -157,8 +186,11 @@ type faultArgs struct {
 
 // kindArgs lists the arguments of every kind that takes any.
 var kindArgs = map[Kind]faultArgs{
-	KindLatency: {set: []argSetter{setDelay, setJitter}, need: "delay needs a duration, as in delay(200ms)"},
+	KindLatency: {set: []argSetter{setLatency, setJitter}, need: "delay needs a duration, as in delay(200ms)"},
 	KindHang:    {set: []argSetter{setDelay}, noEmpty: "hang takes a duration, as in hang(30s), or no parentheses"},
+	KindPause:   {set: []argSetter{setDelay}, noEmpty: "pause takes a duration, as in pause(30s), or no parentheses"},
+	KindSqueeze: {set: []argSetter{setDelay}, need: "squeeze needs a duration, as in squeeze(10ms); write cancel to cancel"},
+	KindCustom:  {set: []argSetter{setName}, need: "custom needs a name, as in custom(closeconn)"},
 	KindError:   {set: []argSetter{setMessage, setCode}},
 	KindPanic:   {set: []argSetter{setMessage}},
 	KindStatus:  {set: []argSetter{setCode, setBody}, need: "status needs a code, as in status(503)"},
@@ -192,7 +224,69 @@ func setBody(f *Fault, arg string) error { f.Body = arg; return nil }
 
 func setDelay(f *Fault, arg string) (err error) { f.Delay, err = parseDuration(arg); return err }
 
-func setJitter(f *Fault, arg string) (err error) { f.Jitter, err = parseDuration(arg); return err }
+func setName(f *Fault, arg string) error { f.Name = arg; return nil }
+
+func setJitter(f *Fault, arg string) (err error) {
+	if f.Dist != Uniform {
+		return fmt.Errorf("delay(%v(…)) takes one argument; write a cap as the distribution's last", f.Dist)
+	}
+	f.Jitter, err = parseDuration(arg)
+	return err
+}
+
+// setLatency reads the first argument of delay: a duration, or a
+// distribution such as normal(200ms,50ms).
+func setLatency(f *Fault, arg string) error {
+	if !strings.Contains(arg, "(") {
+		return setDelay(f, arg)
+	}
+	name, args, _, err := splitCall(arg)
+	if err != nil {
+		return err
+	}
+	d, err := ParseDist(name)
+	if err != nil || d == Uniform {
+		return fmt.Errorf("unknown distribution %s (want normal, lognormal or pareto)", lex.Excerpt(name, excerptLen))
+	}
+	if len(args) < 2 || len(args) > 3 {
+		return fmt.Errorf("%v takes two or three arguments, as in %v", d, distExamples[d])
+	}
+	f.Dist = d
+	if f.Delay, err = parseDuration(args[0]); err != nil {
+		return err
+	}
+	if d == Normal {
+		f.Jitter, err = parseDuration(args[1])
+	} else {
+		f.Shape, err = strconv.ParseFloat(strings.TrimSpace(args[1]), 64)
+		if err != nil {
+			err = fmt.Errorf("%s is not a number", lex.Excerpt(args[1], excerptLen))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(args) == 3 {
+		f.Max, err = parseDuration(args[2])
+	}
+	return err
+}
+
+var distExamples = [numDists]string{Normal: "normal(200ms,50ms)", LogNormal: "lognormal(100ms,0.5)", Pareto: "pareto(50ms,1.5,2s)"}
+
+// distText returns the distribution of a latency in the text form, as in
+// "normal(200ms,50ms)".
+func (f Fault) distText() string {
+	second := strconv.FormatFloat(f.Shape, 'g', -1, 64)
+	if f.Dist == Normal {
+		second = f.Jitter.String()
+	}
+	s := f.Dist.String() + "(" + f.Delay.String() + "," + second
+	if f.Max != 0 {
+		s += "," + f.Max.String()
+	}
+	return s + ")"
+}
 
 func setCode(f *Fault, arg string) (err error) { f.Code, err = parseCode(arg); return err }
 

@@ -54,6 +54,16 @@ func TestParseFault(t *testing.T) {
 		{"abort", faults.Abort(), ""},
 		{"badconn", faults.BadConn(), ""},
 		{"corrupt", faults.Corrupt(), ""},
+		{"pause", faults.Pause(), ""},
+		{"pause(30s)", faults.PauseFor(30 * time.Second), ""},
+		{"squeeze(10ms)", faults.Squeeze(10 * time.Millisecond), ""},
+		{"squeeze(0s)", faults.Cancel(), "cancel"},
+		{"cancel", faults.Cancel(), ""},
+		{"custom(faultstest.fake)", faults.Custom("faultstest.fake"), ""},
+		{"faultstest.fake", faults.Custom("faultstest.fake"), "custom(faultstest.fake)"},
+		{"delay(normal(200ms,50ms))", faults.Fault{Kind: faults.KindLatency, Dist: faults.Normal, Delay: 200 * time.Millisecond, Jitter: 50 * time.Millisecond}, ""},
+		{"delay(lognormal(100ms,0.5))", faults.Fault{Kind: faults.KindLatency, Dist: faults.LogNormal, Delay: 100 * time.Millisecond, Shape: 0.5}, ""},
+		{"delay( pareto( 50ms , 1.5 , 2s ) )", faults.Fault{Kind: faults.KindLatency, Dist: faults.Pareto, Delay: 50 * time.Millisecond, Shape: 1.5, Max: 2 * time.Second}, "delay(pareto(50ms,1.5,2s))"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -83,7 +93,7 @@ func TestParseFault(t *testing.T) {
 }
 
 func TestParseFaultErrors(t *testing.T) {
-	const kinds = " (want delay, error, panic, hang, status, abort, badconn or corrupt)"
+	const kinds = " (want delay, error, panic, hang, pause, squeeze, cancel, status, abort, badconn, corrupt or custom(NAME))"
 	tests := []struct {
 		in   string
 		want string
@@ -170,6 +180,9 @@ func FuzzParseFault(f *testing.F) {
 		"panic(oops)", "hang", "status(503)", `status(429,"slow down")`, "abort", "badconn",
 		"corrupt", `error("\xff")`, "error((a))", "delay(1s", `error("`, "status(1e3)", "",
 		"hang(30s)", "hang(0s)", "hang()", "hang(-1s)", "status(100)", "error(x,199)",
+		"pause", "pause(1s)", "squeeze(10ms)", "cancel", "cancel()", "squeeze", "custom(faultstest.fake)",
+		"faultstest.fake", "custom(nope)", "delay(normal(200ms,50ms))", "delay(lognormal(100ms,0.5,1s))",
+		"delay(pareto(50ms,1.5))", "delay(pareto(50ms,NaN))", "delay(pareto(0s,1))", "delay(normal(1s,1s),2s)",
 	} {
 		f.Add(s)
 	}

@@ -167,8 +167,18 @@ func (h *handler) serveArmed(w http.ResponseWriter, r *http.Request, p *chaos.Po
 	}
 	value := routepoint.InjectedValue(d.Kind(), d.Point())
 	switch f := d.Fault(); f.Kind {
-	case faults.KindLatency, faults.KindHang:
+	case faults.KindLatency, faults.KindHang, faults.KindPause:
 		h.serveWait(w, r, d, value)
+	case faults.KindSqueeze:
+		w.Header().Set(HeaderInjected, value)
+		h.next.ServeHTTP(w, r.WithContext(d.Context(ctx)))
+	case faults.KindCustom:
+		if err := d.Inject(ctx); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error(), value)
+			return
+		}
+		w.Header().Set(HeaderInjected, value)
+		h.next.ServeHTTP(w, r)
 	case faults.KindStatus:
 		writeStatus(w, f.Code, f.Body, value)
 	case faults.KindAbort:

@@ -90,7 +90,7 @@ func TestFunc(t *testing.T) {
 					t.Errorf("Name() = %q, want %q", p.Name(), "p")
 				}
 				got := p.Check(ctx)
-				if diff := cmp.Diff(tt.want, got); diff != "" {
+				if diff := cmp.Diff(tt.want, got, proseOnly); diff != "" {
 					t.Errorf("Check() mismatch (-want +got):\n%s", diff)
 				}
 			})

@@ -2,6 +2,7 @@ package probes_test
 
 import (
 	"context"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"strings"
 	"testing"
 
@@ -30,3 +31,7 @@ func checkLoose(t *testing.T, got probes.Result, probe string, wantOK bool, want
 		t.Errorf("Duration = %v, want >= 0", got.Duration)
 	}
 }
+
+// proseOnly compares Results by their prose (probe, OK, Observed, Err,
+// Duration); TestResultNumbers checks the figures.
+var proseOnly = cmpopts.IgnoreFields(probes.Result{}, "Metric", "Value", "Threshold", "Unit", "Samples", "MinSamples")

@@ -21,8 +21,45 @@ type Result struct {
 	// Err is the reason the check failed or could not be made. It is empty
 	// when OK is true.
 	Err string `json:"error,omitempty"`
+	// Metric names what Value measures: "success_ratio" for
+	// [SampleWindow.SuccessRatioAtLeast], "p99_latency" (or another
+	// quantile) for [SampleWindow.LatencyAtMost], and "check_latency", the
+	// time the check itself took, for [Func], [HTTP] and [SQL]. It is
+	// empty when the check could not start.
+	Metric string `json:"metric,omitempty"`
+	// Value is what the check measured, in Unit. A window probe with no
+	// samples measures 0.
+	Value float64 `json:"value"`
+	// Threshold is the tolerance Value is judged against, in Unit: the
+	// lowest passing success ratio, the highest passing latency. It is 0
+	// when the probe has none (an active probe without
+	// [WithMaxLatency]).
+	Threshold float64 `json:"threshold,omitempty"`
+	// Unit is the unit of Value and Threshold: "ratio" (in [0,1]) or "ns"
+	// (nanoseconds, as every duration in this package's JSON).
+	Unit string `json:"unit,omitempty"`
+	// Samples is how many observations Value is made of: the samples in
+	// the window for a window probe, 1 for an active probe that ran, 0 for
+	// a check that could not start.
+	Samples int `json:"samples"`
+	// MinSamples is the fewest samples a window probe judges; with fewer,
+	// the check passes and Observed says there is not enough data. It is 0
+	// for active probes.
+	MinSamples int `json:"min_samples,omitempty"`
 	// Duration is how long the check took.
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Units of [Result.Value] and [Result.Threshold].
+const (
+	UnitRatio = "ratio" // a share in [0,1]
+	UnitNanos = "ns"    // a duration in nanoseconds
+)
+
+// Judged reports whether the check measured enough to judge: it started
+// and, for a window probe, saw at least MinSamples samples.
+func (r Result) Judged() bool {
+	return r.Samples > 0 && r.Samples >= r.MinSamples
 }
 
 // Probe is a named steady-state check with a tolerance.
@@ -95,7 +132,11 @@ func (c checkConfig) check(ctx context.Context, name string, broken error, want 
 	if err == nil && c.maxLatency > 0 && d > c.maxLatency {
 		err = fmt.Errorf("probes: took %s, want within %s", fmtDuration(d), c.maxLatency)
 	}
-	r := Result{Probe: name, OK: err == nil, Observed: observed + " " + fmtDuration(d) + want, Duration: d}
+	r := Result{
+		Probe: name, OK: err == nil, Observed: observed + " " + fmtDuration(d) + want,
+		Metric: "check_latency", Value: float64(d), Threshold: float64(c.maxLatency), Unit: UnitNanos,
+		Samples: 1, Duration: d,
+	}
 	if err != nil {
 		r.Err = err.Error()
 	}

@@ -130,10 +130,11 @@ type SampleStats struct {
 	// SuccessRatio is Successes / Count, or 0 when Count is 0.
 	SuccessRatio float64 `json:"success_ratio"`
 	// P50, P95 and P99 are latency quantiles; Max is the largest latency.
-	P50 time.Duration `json:"p50"`
-	P95 time.Duration `json:"p95"`
-	P99 time.Duration `json:"p99"`
-	Max time.Duration `json:"max"`
+	// In JSON they are nanoseconds, in fields ending in _ns.
+	P50 time.Duration `json:"p50_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
 }
 
 // Snapshot summarises the samples now in the window. It allocates and sorts
@@ -155,6 +156,18 @@ func (w *SampleWindow) Size() int {
 		return int(r.size)
 	}
 	return DefaultWindowSize
+}
+
+// MaxAge returns the max age set with [WithMaxAge], or 0 when samples
+// never expire (and for a zero or nil SampleWindow).
+func (w *SampleWindow) MaxAge() time.Duration {
+	if w == nil {
+		return 0
+	}
+	if r := w.ring.Load(); r != nil {
+		return r.cfg.maxAge
+	}
+	return 0
 }
 
 // Reset drops every sample. It swaps in a new, empty ring of the same size

@@ -21,6 +21,8 @@ func (w *SampleWindow) SuccessRatioAtLeast(name string, target float64, minCount
 		p.broken = fmt.Errorf("probes: success ratio target %v is outside [0,1]", target)
 	}
 	shownTarget := strconv.FormatFloat(target, 'f', -1, 64)
+	p.metric, p.unit, p.threshold = "success_ratio", UnitRatio, target
+	p.value = func(sorted []time.Duration, ok int) float64 { return float64(ok) / float64(len(sorted)) }
 	p.judge = func(sorted []time.Duration, ok int) (string, error) {
 		n := len(sorted)
 		shown := fmtRatio(ok, n)
@@ -47,6 +49,8 @@ func (w *SampleWindow) LatencyAtMost(name string, q float64, limit time.Duration
 		p.broken = fmt.Errorf("probes: quantile %v is outside [0,1]", q)
 	}
 	label := "p" + strconv.FormatFloat(q*100, 'g', 6, 64)
+	p.metric, p.unit, p.threshold = label+"_latency", UnitNanos, float64(limit)
+	p.value = func(sorted []time.Duration, _ int) float64 { return float64(quantile(sorted, q)) }
 	p.judge = func(sorted []time.Duration, _ int) (string, error) {
 		got := quantile(sorted, q)
 		observed := fmt.Sprintf("%s latency %s over %d calls (want <= %s)", label, got, len(sorted), limit)
@@ -58,6 +62,18 @@ func (w *SampleWindow) LatencyAtMost(name string, q float64, limit time.Duration
 	return p
 }
 
+// Settling is implemented by probes whose checks trail the system, such as
+// the window probes: after a change, SettleTime is how long a check may
+// still see the state before it. An experiment waits that long, at most,
+// for the steady state to come back once its faults are off. Every window
+// probe of this package is a Settling.
+type Settling interface {
+	Probe
+	SettleTime() time.Duration
+}
+
+var _ Settling = (*windowProbe)(nil)
+
 // windowProbe is a passive probe: it judges the samples of a window.
 type windowProbe struct {
 	name     string
@@ -67,6 +83,12 @@ type windowProbe struct {
 	// judge returns the Observed text for at least minCount sorted
 	// latencies, ok of which succeeded, and why they fail the probe.
 	judge func(sorted []time.Duration, ok int) (observed string, err error)
+	// value measures at least one sorted latency, ok of which succeeded,
+	// in unit; metric names it and threshold is its tolerance.
+	value     func(sorted []time.Duration, ok int) float64
+	metric    string
+	unit      string
+	threshold float64
 }
 
 func newWindowProbe(name string, w *SampleWindow, minCount int) *windowProbe {
@@ -79,13 +101,24 @@ func newWindowProbe(name string, w *SampleWindow, minCount int) *windowProbe {
 
 func (p *windowProbe) Name() string { return p.name }
 
+// SettleTime returns the window's max age: how long samples taken before a
+// change can still sway the probe's checks. It is 0 for a window without
+// a max age, whose samples leave only as newer ones push them out.
+func (p *windowProbe) SettleTime() time.Duration { return p.w.MaxAge() }
+
 func (p *windowProbe) Check(ctx context.Context) Result {
 	if err := cannotCheck(ctx, p.broken); err != nil {
 		return notChecked(p.name, err)
 	}
 	start := time.Now()
 	lat, ok := p.w.samples()
-	r := Result{Probe: p.name, OK: true, Duration: time.Since(start)}
+	r := Result{
+		Probe: p.name, OK: true, Duration: time.Since(start),
+		Metric: p.metric, Threshold: p.threshold, Unit: p.unit, Samples: len(lat), MinSamples: p.minCount,
+	}
+	if len(lat) > 0 {
+		r.Value = p.value(lat, ok)
+	}
 	if len(lat) < p.minCount {
 		r.Observed = fmt.Sprintf("not enough data: %d calls (need %d)", len(lat), p.minCount)
 		return r

@@ -151,7 +151,7 @@ func TestWindowProbes(t *testing.T) {
 			}
 			got := tt.p.Check(ctx)
 			got.Duration = 0 // real time: checked on fake time below
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, proseOnly); diff != "" {
 				t.Errorf("Check() mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -166,7 +166,7 @@ func TestWindowProbeFollowsWindow(t *testing.T) {
 		p := w.SuccessRatioAtLeast("checkout", 0.9, 10)
 		check := func(want probes.Result) {
 			t.Helper()
-			if diff := cmp.Diff(want, p.Check(t.Context())); diff != "" {
+			if diff := cmp.Diff(want, p.Check(t.Context()), proseOnly); diff != "" {
 				t.Errorf("Check() mismatch (-want +got):\n%s", diff)
 			}
 		}

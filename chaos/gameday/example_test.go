@@ -74,12 +74,16 @@ func report() *gameday.Report {
 		Verdict:    "The stop condition orders answers 2xx tripped after 1s.",
 		StopReason: "orders answers 2xx",
 		FaultsOff:  time.Second,
+		Settle:     3 * time.Second,
+		Recovered:  true,
+		Recovery:   2 * time.Second,
+		Calls:      12,
 		Timeline: []gameday.TimelineEntry{
 			{At: 0, Phase: gameday.PhaseBefore, Message: "checking the steady state"},
 			{At: time.Second, Phase: gameday.PhaseDuring, Message: "stop condition orders answers 2xx tripped; kill switch thrown"},
 		},
 		Injections: []gameday.PointInjections{{
-			Point: "api.orders", Total: 5, ByKind: map[faults.Kind]uint64{faults.KindError: 5},
+			Point: "api.orders", Calls: 12, Total: 5, Escaped: 5, ByKind: map[faults.Kind]uint64{faults.KindError: 5},
 			Sequence: []gameday.Injection{{Seq: 1, Kind: faults.KindError}, {Seq: 2, Kind: faults.KindError}},
 		}},
 	}
@@ -98,7 +102,7 @@ func ExampleReport_JSON() {
 	}
 	// Output:
 	// {
-	//   "schema": "faultline.report/v1",
+	//   "schema": "faultline.report/v2",
 	//   "title": "orders API errors",
 	//   "hypothesis": "the orders API stays up when its handler fails",
 	//   "seed": "1",
@@ -116,6 +120,7 @@ func ExampleReport_Markdown() {
 	// # Post-mortem draft: orders API errors
 	// ## Summary
 	// **Status:** aborted (hypothesis did not hold)
+	// ## Figures
 	// ## Impact
 	// ## Timeline
 	// ## Detection
@@ -123,6 +128,7 @@ func ExampleReport_Markdown() {
 	// ## What went wrong
 	// ## Where we got lucky
 	// ## Action items
+	// - [ ] Protect `api.orders`: 5 of its 5 injected faults escaped the resilience code around it; give it retries with backoff behind a circuit breaker that outlast them.
 	// - [ ] Add a test that replays the 5 faults at `api.orders` (seed 1) with `chaostest.Replay`, and make it pass.
 }
 
@@ -140,7 +146,7 @@ func ExampleParseReport() {
 	fmt.Println(err)
 	// Output:
 	// orders API errors aborted 1 api.orders=error(boom)
-	// gameday: report schema "faultline.report/v0", want "faultline.report/v1"
+	// gameday: report schema "faultline.report/v0", want "faultline.report/v2"
 }
 
 // A game day writes its report to a file; a test reads it back, often

@@ -47,9 +47,26 @@ type Experiment struct {
 	// Interval is how often probes and stop conditions are checked. Zero
 	// means Duration/10, and at least 10ms.
 	Interval time.Duration
-	// RollbackTimeout bounds the rollbacks and the probes after them. Zero
-	// means 30 seconds.
+	// RollbackTimeout bounds the rollbacks and the probes after them,
+	// beyond Settle. Zero means 30 seconds.
 	RollbackTimeout time.Duration
+	// Settle is how long, at most, the steady state may take to come back
+	// once the faults are off and the rollbacks have run. The steady-state
+	// probes are checked at once and then every Interval until they all
+	// pass or Settle has elapsed; the report says how long recovery took.
+	// Zero means the longest [probes.Settling.SettleTime] of the
+	// steady-state probes (a window probe trails its window by the
+	// window's max age), or one Interval when none reports one. Negative
+	// means no settling: one check right after the rollbacks.
+	Settle time.Duration
+	// Environment describes what the experiment ran against, for the
+	// report. Its zero fields mean defaults; see [Environment].
+	Environment Environment
+	// ReplayCommand is the command that runs the game day again with the
+	// same seed, as in "go run ./cmd/gameday -seed 7", shown in the
+	// report. Empty means none is shown; the report always names the
+	// seed and instance that chaostest.Replay uses.
+	ReplayCommand string
 	// Cohort, if set, confines the faults to a sticky share of keys and
 	// compares the experiment and control cohorts in the report.
 	Cohort *Cohort
@@ -60,6 +77,23 @@ type Experiment struct {
 	// recorded, for progress displays. It runs on the goroutine that
 	// recorded the entry, possibly an injecting one, so it must be quick.
 	Notify func(TimelineEntry)
+}
+
+// Environment describes what an experiment ran against. Its JSON form is
+// the report's "environment" field.
+type Environment struct {
+	// Service names the system under test, as in "orders". Empty means
+	// none is shown.
+	Service string `json:"service,omitempty"`
+	// ServiceVersion is its version. Empty means the main module's
+	// version from the binary's build information, if it has one.
+	ServiceVersion string `json:"service_version,omitempty"`
+	// GoVersion is the Go release the binary was built with. Empty means
+	// [runtime.Version].
+	GoVersion string `json:"go_version,omitempty"`
+	// Host is the machine the experiment ran on. Empty means
+	// [os.Hostname].
+	Host string `json:"host,omitempty"`
 }
 
 // Rollback is a named action that puts something back after an experiment.
@@ -124,7 +158,9 @@ var (
 //     and the outcome is aborted.
 //  4. After Duration, an abort or the end of ctx (outcome interrupted), it
 //     switches the faults off and puts back what was active before, runs
-//     the rollbacks, and checks the steady state again. After an abort or
+//     the rollbacks, and checks the steady state again, every Interval for
+//     up to Settle, until it holds; the report says how long recovery
+//     took. After an abort or
 //     an interrupt it throws the kill switch instead (reason "experiment
 //     <Title>: stop condition <name>" or "experiment <Title>: interrupted")
 //     and leaves it thrown: only [chaos.Engine.Rearm] turns the engine
@@ -164,7 +200,7 @@ func (x *Experiment) Run(ctx context.Context) (*Report, error) {
 	r.stopMethod()
 
 	// 4. Off, roll back, probe after.
-	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.rollbackTimeout)
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.rollbackTimeout+max(r.settle, 0))
 	defer cancel()
 	r.rollBack(after)
 	r.steadyStateAfter(after)

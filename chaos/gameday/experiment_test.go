@@ -22,6 +22,9 @@ type service struct {
 	point  *chaos.Point
 	window *probes.SampleWindow
 	calls  atomic.Int64
+	// retry makes a call that fails try once more, and record what became
+	// of the injected error, as resilience code does.
+	retry bool
 }
 
 func newService(e *chaos.Engine) *service {
@@ -31,6 +34,14 @@ func newService(e *chaos.Engine) *service {
 func (s *service) call(ctx context.Context) error {
 	start := time.Now()
 	err := s.point.Inject(ctx)
+	if err != nil && s.retry {
+		first := err
+		if err = s.point.Inject(ctx); err == nil {
+			faults.Absorbed(first)
+		} else {
+			faults.Escaped(err)
+		}
+	}
 	s.calls.Add(1)
 	s.window.Observe(start, err)
 	return err

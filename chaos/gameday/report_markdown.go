@@ -2,7 +2,9 @@ package gameday
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ func (r *Report) Markdown() string {
 	after := r.failedProbes(PhaseAfter)
 	r.mdHeading(&m)
 	r.mdSummary(&m)
+	r.mdFigures(&m)
 	r.mdImpact(&m, during, after)
 	r.mdTimeline(&m)
 	r.mdDetection(&m)
@@ -78,6 +81,105 @@ func (r *Report) mdSummary(m *markdown) {
 	m.printf("**Plan:** `%s`\n\n", r.Plan.String())
 }
 
+// mdFigures writes the Figures section: the numbers behind the verdict,
+// whether it held or not.
+func (r *Report) mdFigures(m *markdown) {
+	if r.Outcome == OutcomeFailed {
+		return
+	}
+	m.printf("## Figures\n\n| Figure | Value |\n|---|---|\n")
+	if w, ok := r.extreme("success_ratio", false); ok {
+		m.printf("| Worst success ratio | %s (`%s` at %v over %d samples; want ≥ %s) |\n",
+			fmtRatio(w.Result.Value), w.Result.Probe, w.At.Round(time.Millisecond), w.Result.Samples, fmtRatio(w.Result.Threshold))
+	}
+	if p, ok := r.extreme("p99_latency", true); ok {
+		m.printf("| Peak p99 latency | %v (`%s` at %v over %d samples; want ≤ %v) |\n",
+			fmtNanos(p.Result.Value), p.Result.Probe, p.At.Round(time.Millisecond), p.Result.Samples, fmtNanos(p.Result.Threshold))
+	}
+	m.printf("| Requests | %d calls at the faulted points |\n", r.Calls)
+	m.printf("| Injections | %s |\n", r.injectionsByPoint())
+	m.printf("| Recovery | %s |\n", r.recoveryText())
+	m.printf("| Environment | %s |\n", r.environmentText())
+	if r.ReplayCommand != "" {
+		m.printf("| Rerun | `%s` |\n", strings.ReplaceAll(r.ReplayCommand, "|", `\|`))
+	}
+	m.printf("| Replay in a test | `chaostest.ReplayFile(t, \"report.json\")` (seed `%d`, instance `%s`) |\n\n", r.Seed, r.Instance)
+}
+
+// extreme returns the judged steady-state probe result of a metric while
+// or after the faults were on (stop conditions left out) with the lowest value, or the highest if highest is set;
+// the first of equals.
+func (r *Report) extreme(metric string, highest bool) (ProbeRecord, bool) {
+	var best ProbeRecord
+	found := false
+	for _, p := range r.Probes {
+		if p.Phase == PhaseBefore || p.Phase == PhaseStop || p.Result.Metric != metric || !p.Result.Judged() {
+			continue
+		}
+		if !found || (highest && p.Result.Value > best.Result.Value) || (!highest && p.Result.Value < best.Result.Value) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+func (r *Report) injectionsByPoint() string {
+	if len(r.Injections) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(r.Injections))
+	for i, pi := range r.Injections {
+		parts[i] = fmt.Sprintf("`%s` %d", pi.Point, pi.Total)
+	}
+	return fmt.Sprintf("%d: %s", r.injected(), strings.Join(parts, ", "))
+}
+
+func (r *Report) recoveryText() string {
+	switch {
+	case !r.Recovered:
+		return fmt.Sprintf("not back within the %v settle time", r.Settle)
+	case r.Recovery == 0:
+		return fmt.Sprintf("held at the first check after the faults went off (settle time %v)", r.Settle)
+	default:
+		return fmt.Sprintf("back %v after the faults went off (settle time %v)", r.Recovery.Round(time.Millisecond), r.Settle)
+	}
+}
+
+func (r *Report) environmentText() string {
+	var parts []string
+	env := r.Environment
+	if svc := strings.TrimSpace(env.Service + " " + env.ServiceVersion); svc != "" {
+		parts = append(parts, "service "+svc)
+	}
+	if env.GoVersion != "" {
+		parts = append(parts, env.GoVersion)
+	}
+	if env.Host != "" {
+		parts = append(parts, "host "+env.Host)
+	}
+	if r.Instance != "" {
+		parts = append(parts, "instance "+r.Instance)
+	}
+	if len(parts) == 0 {
+		return "not recorded"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fmtRatio formats a ratio rounded down to four decimals, as the probes'
+// own texts do, so that a ratio shown as at least a target is.
+func fmtRatio(v float64) string { return strconv.FormatFloat(math.Floor(v*1e4+1e-9)/1e4, 'f', -1, 64) }
+
+// fmtNanos formats a value in nanoseconds as a duration, to the
+// microsecond above one.
+func fmtNanos(v float64) time.Duration {
+	d := time.Duration(v)
+	if d > time.Microsecond {
+		d = d.Round(time.Microsecond)
+	}
+	return d
+}
+
 // mdImpact writes the Impact section: the faults injected per point, the
 // probes that failed, and the cohorts compared.
 func (r *Report) mdImpact(m *markdown, during, after []string) {
@@ -90,11 +192,24 @@ func (r *Report) mdImpact(m *markdown, during, after []string) {
 			plural = "s"
 		}
 		m.printf("%d faults were injected at %d point%s.\n\n", total, len(r.Injections), plural)
-		m.printf("| Point | Injected | By kind |\n|---|---:|---|\n")
+		m.printf("| Point | Calls | Injected | By kind |\n|---|---:|---:|---|\n")
 		for _, pi := range r.Injections {
-			m.printf("| `%s` | %d | %s |\n", pi.Point, pi.Total, kindCounts(pi.ByKind))
+			m.printf("| `%s` | %d | %d | %s |\n", pi.Point, pi.Calls, pi.Total, kindCounts(pi.ByKind))
 		}
 		m.printf("\n")
+		var handled []string
+		for _, pi := range r.Injections {
+			if pi.Absorbed > 0 || pi.Escaped > 0 {
+				injected := fmt.Sprintf("%d injected", pi.Total)
+				if errs := pi.Total - pi.ByKind[faults.KindLatency] - pi.ByKind[faults.KindCorrupt]; errs != pi.Total {
+					injected += fmt.Sprintf(" (%d of them errors)", errs)
+				}
+				handled = append(handled, fmt.Sprintf("- `%s`: %s, %d absorbed, %d escaped\n", pi.Point, injected, pi.Absorbed, pi.Escaped))
+			}
+		}
+		if len(handled) > 0 {
+			m.printf("What resilience code made of the injected errors:\n\n%s\n", strings.Join(handled, ""))
+		}
 	}
 	if len(during) == 0 && len(after) == 0 {
 		m.printf("No steady-state probe failed while or after the faults were on.\n\n")
@@ -118,7 +233,12 @@ func (r *Report) mdTimeline(m *markdown) {
 	m.printf("## Timeline\n\n")
 	m.printf("Offsets from the start of the run.\n\n| At | Phase | Event |\n|---:|---|---|\n")
 	for _, e := range r.Timeline {
-		m.printf("| %v | %s | %s |\n", e.At.Round(time.Millisecond), e.Phase, strings.ReplaceAll(e.Message, "|", `\|`))
+		at, msg := e.At.Round(time.Millisecond).String(), e.Message
+		if e.Count > 1 {
+			at += "–" + e.Until.Round(time.Millisecond).String()
+			msg = fmt.Sprintf("%s (%d times, the first shown)", msg, e.Count)
+		}
+		m.printf("| %s | %s | %s |\n", at, e.Phase, strings.ReplaceAll(msg, "|", `\|`))
 	}
 	m.printf("\n")
 }
@@ -164,6 +284,40 @@ func (r *Report) failedProbes(phases ...Phase) []string {
 	return names
 }
 
+// protectionItem names what a point of a run that broke the hypothesis
+// lacks: the protection that its kinds of fault call for, and whether any
+// resilience code saw its errors. Points whose errors were all absorbed
+// get none.
+func protectionItem(pi PointInjections) string {
+	var want []string
+	for k := faults.Kind(0); int(k) < faults.NumKinds; k++ {
+		if pi.ByKind[k] == 0 {
+			continue
+		}
+		var p string
+		switch k {
+		case faults.KindLatency, faults.KindHang:
+			p = "a timeout"
+		case faults.KindError, faults.KindStatus, faults.KindAbort, faults.KindBadConn:
+			p = "retries with backoff behind a circuit breaker"
+		case faults.KindPanic:
+			p = "a recover that turns the panic into an error"
+		case faults.KindCorrupt:
+			p = "validation of the payload"
+		}
+		if p != "" && !slices.Contains(want, p) {
+			want = append(want, p)
+		}
+	}
+	protection := strings.Join(want, " and ")
+	switch {
+	case pi.Escaped > 0:
+		return fmt.Sprintf("Protect `%s`: %d of its %d injected faults escaped the resilience code around it; give it %s that outlast them.", pi.Point, pi.Escaped, pi.Total, protection)
+	default:
+		return fmt.Sprintf("Protect `%s`: no resilience code absorbed any of its %d injected faults; add %s around it.", pi.Point, pi.Total, protection)
+	}
+}
+
 func kindCounts(m map[faults.Kind]uint64) string {
 	var parts []string
 	for k := faults.Kind(0); int(k) < faults.NumKinds; k++ {
@@ -185,16 +339,21 @@ func codeList(names []string) string {
 // firstFailure returns the first probe failure while or after the faults.
 func (r *Report) firstFailure() (ProbeRecord, bool) {
 	for _, p := range r.Probes {
-		if !p.Result.OK && p.Phase != PhaseBefore {
+		if !p.Result.OK && duringOrAfter(p.Phase) {
 			return p, true
 		}
 	}
 	return ProbeRecord{}, false
 }
 
+// duringOrAfter reports whether a probe result counts against the
+// hypothesis: checks before the faults, and while the system settled
+// after them, do not.
+func duringOrAfter(p Phase) bool { return p != PhaseBefore && p != PhaseRecovery }
+
 func (r *Report) held(name string) bool {
 	for _, p := range r.Probes {
-		if p.Result.Probe == name && !p.Result.OK && p.Phase != PhaseBefore {
+		if p.Result.Probe == name && !p.Result.OK && duringOrAfter(p.Phase) {
 			return false
 		}
 	}
@@ -241,7 +400,7 @@ func (r *Report) wentWrong(during, after []string) []string {
 		s = append(s, fmt.Sprintf("`%s` failed while the faults were on.", n))
 	}
 	for _, n := range after {
-		s = append(s, fmt.Sprintf("`%s` still failed after the faults were off: the system did not recover by itself.", n))
+		s = append(s, fmt.Sprintf("`%s` still failed %v after the faults were off: the system did not recover by itself within the settle time.", n, r.Settle))
 	}
 	for _, e := range r.RollbackErrors {
 		s = append(s, "Rollback failed: "+e)
@@ -284,6 +443,10 @@ func (r *Report) actionItems(during, after []string) []string {
 	}
 	if r.Deviated {
 		for _, pi := range r.Injections {
+			if pi.Absorbed > 0 && pi.Escaped == 0 {
+				continue // handled: resilience code absorbed what it saw
+			}
+			s = append(s, protectionItem(pi))
 			s = append(s, fmt.Sprintf("Add a test that replays the %d faults at `%s` (seed %d) with `chaostest.Replay`, and make it pass.", pi.Total, pi.Point, r.Seed))
 		}
 	}
@@ -300,7 +463,7 @@ func (r *Report) actionItems(during, after []string) []string {
 // after the faults were on.
 func (r *Report) firstFailureOf(name string) time.Duration {
 	for _, p := range r.Probes {
-		if p.Result.Probe == name && !p.Result.OK && p.Phase != PhaseBefore {
+		if p.Result.Probe == name && !p.Result.OK && duringOrAfter(p.Phase) {
 			return p.At
 		}
 	}

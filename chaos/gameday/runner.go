@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -23,6 +26,7 @@ type runner struct {
 	duration        time.Duration
 	interval        time.Duration
 	rollbackTimeout time.Duration
+	settle          time.Duration // <= 0: one check after the rollbacks
 	maxRec          int
 
 	// before is what was active when the faults went on: what rollBack
@@ -31,9 +35,17 @@ type runner struct {
 	// stopMethod ends the method and waits for it to return.
 	stopMethod func()
 
+	// statsBefore holds the engine's point counters when the faults went
+	// on, so that the report counts only what happened during the run.
+	statsBefore map[string]chaos.PointStats
+
 	mu  sync.Mutex // guards rep.Timeline and injections while faults are on
 	rep *Report
 	inj map[string]*PointInjections
+	// open maps a repeating probe failure ("phase/probe") to its timeline
+	// entry, which further failures extend rather than repeat. Any other
+	// entry, or the probe passing, closes it.
+	open map[string]int
 }
 
 // newRunner settles the experiment's defaults and starts its report.
@@ -51,20 +63,55 @@ func (x *Experiment) newRunner() *runner {
 		x: x, e: e, start: time.Now(),
 		duration: duration, interval: interval,
 		rollbackTimeout: cmp.Or(x.RollbackTimeout, 30*time.Second),
+		settle:          x.settle(interval),
 		maxRec:          cmp.Or(x.MaxRecorded, 1000),
 		stopMethod:      func() {},
 	}
 	r.rep = &Report{
-		Schema:     ReportSchema,
-		Title:      x.Title,
-		Hypothesis: x.Hypothesis,
-		Seed:       e.Seed(),
-		Instance:   e.Instance(),
-		Started:    r.start,
-		Duration:   duration,
-		Interval:   interval,
+		Schema:        ReportSchema,
+		Title:         x.Title,
+		Hypothesis:    x.Hypothesis,
+		Seed:          e.Seed(),
+		Instance:      e.Instance(),
+		Started:       r.start,
+		Duration:      duration,
+		Interval:      interval,
+		Settle:        max(r.settle, 0),
+		Environment:   x.Environment.withDefaults(),
+		ReplayCommand: x.ReplayCommand,
 	}
 	return r
+}
+
+// settle returns the experiment's settle time, with its default.
+func (x *Experiment) settle(interval time.Duration) time.Duration {
+	if x.Settle != 0 {
+		return x.Settle
+	}
+	var longest time.Duration
+	for _, p := range x.SteadyState {
+		if s, ok := p.(probes.Settling); ok {
+			longest = max(longest, s.SettleTime())
+		}
+	}
+	if longest == 0 {
+		return interval
+	}
+	return longest
+}
+
+// withDefaults fills in the fields of an Environment left empty.
+func (env Environment) withDefaults() Environment {
+	if env.ServiceVersion == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			env.ServiceVersion = bi.Main.Version
+		}
+	}
+	env.GoVersion = cmp.Or(env.GoVersion, runtime.Version())
+	if env.Host == "" {
+		env.Host, _ = os.Hostname()
+	}
+	return env
 }
 
 // steadyStateBefore is phase 1: it checks the steady state, and fails the
@@ -85,6 +132,10 @@ func (r *runner) steadyStateBefore(ctx context.Context) error {
 func (r *runner) faultsOn(ctx context.Context) (remove func(), err error) {
 	plan := r.x.effectivePlan()
 	r.before = r.e.Active()
+	r.statsBefore = make(map[string]chaos.PointStats)
+	for _, ps := range r.e.Stats().Points {
+		r.statsBefore[ps.Point] = ps
+	}
 	remove = r.e.AddObserver(chaos.ObserverFunc(r.observe))
 	err = r.e.Apply(plan, chaos.FromSource("experiment: "+r.x.Title), chaos.IfGeneration(r.before.Generation))
 	if err != nil {
@@ -219,11 +270,60 @@ func (r *runner) restore() {
 	}
 }
 
-// steadyStateAfter is phase 5: it checks the steady state once more, and
-// marks the run deviated if it does not hold.
+// steadyStateAfter is phase 5: it checks the steady state at once and
+// then every interval until it holds or the settle time has elapsed since
+// the faults went off, records how long recovery took, and marks the run
+// deviated if the steady state did not come back. Checks that fail while
+// it settles are recorded in PhaseRecovery; the last check, passing or
+// not, in PhaseAfter.
 func (r *runner) steadyStateAfter(ctx context.Context) {
-	if !r.probe(ctx, PhaseAfter, r.x.SteadyState) {
-		r.rep.Deviated = true
+	deadline := r.rep.FaultsOff + r.settle
+	for first := true; ; first = false {
+		results := make([]probes.Result, len(r.x.SteadyState))
+		ok := true
+		for i, p := range r.x.SteadyState {
+			results[i] = p.Check(ctx)
+			ok = ok && results[i].OK
+		}
+		now := r.offset()
+		final := ok || now >= deadline || ctx.Err() != nil
+		phase := PhaseRecovery
+		if final {
+			phase = PhaseAfter
+		}
+		for _, res := range results {
+			r.record(phase, res)
+		}
+		if final {
+			if first {
+				now = r.rep.FaultsOff // held at once: no recovery to time
+			}
+			r.recovered(ok, now)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(r.interval, deadline-now)):
+		}
+	}
+}
+
+// recovered records whether the steady state came back, and when: at, an
+// offset from the start of the run, is FaultsOff when the first check
+// passed.
+func (r *runner) recovered(ok bool, at time.Duration) {
+	rep := r.rep
+	if !ok {
+		rep.Deviated = true
+		r.note(PhaseAfter, fmt.Sprintf("steady state not back %v after the faults went off (settle time %v)", (at-rep.FaultsOff).Round(time.Millisecond), rep.Settle))
+		return
+	}
+	rep.Recovered = true
+	rep.Recovery = at - rep.FaultsOff
+	if rep.Recovery == 0 {
+		r.note(PhaseAfter, "steady state holds right after the faults went off")
+	} else {
+		r.note(PhaseAfter, fmt.Sprintf("steady state back %v after the faults went off", rep.Recovery.Round(time.Millisecond)))
 	}
 }
 
@@ -233,6 +333,18 @@ func (r *runner) finish() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.Ended = r.start.Add(r.offset())
+	if r.statsBefore != nil {
+		for _, ps := range r.e.Stats().Points {
+			was := r.statsBefore[ps.Point]
+			calls := ps.Evaluations - was.Evaluations
+			r.rep.Calls += calls
+			if pi := r.inj[ps.Point]; pi != nil {
+				pi.Calls = calls
+				pi.Absorbed = ps.Absorbed - was.Absorbed
+				pi.Escaped = ps.Escaped - was.Escaped
+			}
+		}
+	}
 	for _, pi := range r.inj {
 		r.rep.Injections = append(r.rep.Injections, *pi)
 	}
@@ -262,12 +374,35 @@ func (r *runner) note(phase Phase, msg string) {
 	r.add(TimelineEntry{At: r.offset(), Phase: phase, Message: msg})
 }
 
-// add appends an entry to the timeline. r.mu is held.
+// add appends an entry to the timeline and closes every open repeat. r.mu
+// is held.
 func (r *runner) add(e TimelineEntry) {
+	clear(r.open)
 	r.rep.Timeline = append(r.rep.Timeline, e)
 	if r.x.Notify != nil {
 		r.x.Notify(e)
 	}
+}
+
+// addRepeat records a probe failure: it extends the open entry of the same
+// failure (same probe, same phase, nothing else recorded since) with one
+// more count and a later end, or appends a new entry and opens it. Notify
+// sees every failure, repeated or not. r.mu is held.
+func (r *runner) addRepeat(key string, e TimelineEntry) {
+	if i, ok := r.open[key]; ok {
+		t := &r.rep.Timeline[i]
+		t.Count = max(t.Count, 1) + 1
+		t.Until = e.At
+		if r.x.Notify != nil {
+			r.x.Notify(e)
+		}
+		return
+	}
+	r.add(e)
+	if r.open == nil {
+		r.open = make(map[string]int)
+	}
+	r.open[key] = len(r.rep.Timeline) - 1
 }
 
 // observe records an injection; it runs on the injecting goroutine.
@@ -313,13 +448,16 @@ func (r *runner) record(phase Phase, res probes.Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.Probes = append(r.rep.Probes, ProbeRecord{At: at, Phase: phase, Result: res})
-	if !res.OK {
-		msg := "probe " + res.Probe + " failed: " + res.Observed
-		if res.Observed == "" {
-			msg += res.Err
-		}
-		r.add(TimelineEntry{At: at, Phase: phase, Message: msg})
+	key := string(phase) + "/" + res.Probe
+	if res.OK {
+		delete(r.open, key)
+		return
 	}
+	msg := "probe " + res.Probe + " failed: " + res.Observed
+	if res.Observed == "" {
+		msg += res.Err
+	}
+	r.addRepeat(key, TimelineEntry{At: at, Phase: phase, Message: msg})
 }
 
 // stopCheck checks the stop conditions and returns the name of the first
@@ -353,6 +491,12 @@ func (r *runner) verdict() string {
 		s = fmt.Sprintf("The stop condition %s tripped after %v; the faults were switched off at once, after %d injections.", rep.StopReason, rep.FaultsOff.Round(time.Millisecond), total)
 	case OutcomeInterrupted:
 		s = fmt.Sprintf("The run was interrupted after %v and %d injections.", rep.FaultsOff.Round(time.Millisecond), total)
+	}
+	switch {
+	case rep.Recovered && rep.Recovery > 0:
+		s += fmt.Sprintf(" The steady state was back %v after the faults went off.", rep.Recovery.Round(time.Millisecond))
+	case !rep.Recovered:
+		s += fmt.Sprintf(" The steady state was not back within the %v settle time.", rep.Settle)
 	}
 	if rep.Deviated {
 		s += " The hypothesis did not hold: the steady state deviated."

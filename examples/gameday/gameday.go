@@ -82,9 +82,9 @@ func newGameDay(cfg config, plan chaos.Plan, w io.Writer) (*gameDay, error) {
 		resilience.Timeout{Duration: 500 * time.Millisecond},
 	)
 	transport := chaoshttp.Transport(http.DefaultTransport.(*http.Transport).Clone(), e)
-	gd.client = &http.Client{
-		Transport: resilience.Transport(transport, policy, resilience.WithFailureStatus(resilience.TransientStatus)),
-		Timeout:   5 * time.Second,
+	gd.client = &http.Client{Transport: transport, Timeout: 5 * time.Second}
+	if cfg.resilience {
+		gd.client.Transport = resilience.Transport(transport, policy, resilience.WithFailureStatus(resilience.TransientStatus))
 	}
 	gd.phase.Store("warm-up")
 	return gd, nil
@@ -102,7 +102,7 @@ func (gd *gameDay) Close() error {
 // started before it returns.
 func (gd *gameDay) Run(ctx context.Context) (*gameday.Report, error) {
 	gd.started = time.Now()
-	gd.printf("faultline game day: seed %d, faults on for %v, %d requests/s against %s\n", gd.cfg.seed, gd.cfg.duration, gd.cfg.rate, gd.url)
+	gd.printf("faultline game day: seed %d, resilience %s, faults on for %v, %d requests/s against %s\n", gd.cfg.seed, onOff(gd.cfg.resilience), gd.cfg.duration, gd.cfg.rate, gd.url)
 	gd.printf("plan: %s\n\n", gd.plan)
 
 	bg, stop := context.WithCancel(ctx)
@@ -141,9 +141,11 @@ func (gd *gameDay) Run(ctx context.Context) (*gameday.Report, error) {
 				return err
 			},
 		}},
-		Duration: gd.cfg.duration,
-		Interval: 500 * time.Millisecond,
-		Notify:   gd.notify,
+		Duration:      gd.cfg.duration,
+		Interval:      500 * time.Millisecond,
+		Notify:        gd.notify,
+		Environment:   gameday.Environment{Service: "orders example"},
+		ReplayCommand: gd.replayCommand(),
 	}
 	rep, err := x.Run(ctx)
 	stop()
@@ -268,9 +270,21 @@ func (gd *gameDay) summary(rep *gameday.Report) {
 	}
 	fmt.Fprintf(&b, "worker:    %d rounds shipped, %d crashes recovered\n", gd.svc.shipped.Load(), gd.svc.crashes.Load())
 	for _, pi := range rep.Injections { // sorted by point
-		fmt.Fprintf(&b, "injected:  %-24s %5d  %v\n", pi.Point, pi.Total, kinds(pi))
+		fmt.Fprintf(&b, "injected:  %-24s %5d  %v", pi.Point, pi.Total, kinds(pi))
+		if pi.Absorbed > 0 || pi.Escaped > 0 {
+			fmt.Fprintf(&b, "  (%d absorbed, %d escaped)", pi.Absorbed, pi.Escaped)
+		}
+		fmt.Fprintf(&b, "\n")
 	}
-	fmt.Fprintf(&b, "replay:    go run ./examples/gameday -seed %d -duration %v  (same seed, same decisions: the n-th call at each point gets the same fault)\n", rep.Seed, rep.Duration)
+	switch {
+	case rep.Recovered && rep.Recovery == 0:
+		fmt.Fprintf(&b, "recovery:  steady state held right after the faults went off (settle time %v)\n", rep.Settle)
+	case rep.Recovered:
+		fmt.Fprintf(&b, "recovery:  steady state back %v after the faults went off (settle time %v)\n", rep.Recovery.Round(time.Millisecond), rep.Settle)
+	case rep.Outcome != gameday.OutcomeFailed:
+		fmt.Fprintf(&b, "recovery:  steady state not back within the %v settle time\n", rep.Settle)
+	}
+	fmt.Fprintf(&b, "replay:    %s  (same seed, same decisions: the n-th call at each point gets the same fault)\n", rep.ReplayCommand)
 	gd.printf("%s", b.String())
 }
 
@@ -283,7 +297,20 @@ func kinds(pi gameday.PointInjections) string {
 	return strings.Join(parts, ", ")
 }
 
-// writeReport writes report.json and postmortem.md into cfg.out.
+// replayCommand is the command that runs this game day again.
+func (gd *gameDay) replayCommand() string {
+	return fmt.Sprintf("go run ./examples/gameday -seed %d -duration %v -rate %d -resilience=%s",
+		gd.cfg.seed, gd.cfg.duration, gd.cfg.rate, onOff(gd.cfg.resilience))
+}
+
+// reportNames returns the file names of the run's report and post-mortem:
+// report-resilience-off.json and postmortem-resilience-off.md, or -on.
+func reportNames(resilient bool) (report, postmortem string) {
+	suffix := "resilience-" + onOff(resilient)
+	return "report-" + suffix + ".json", "postmortem-" + suffix + ".md"
+}
+
+// writeReport writes the run's report and post-mortem into cfg.out.
 func (gd *gameDay) writeReport(rep *gameday.Report) error {
 	if rep == nil {
 		return nil
@@ -292,8 +319,9 @@ func (gd *gameDay) writeReport(rep *gameday.Report) error {
 	if err != nil {
 		return err
 	}
-	jp := filepath.Join(gd.cfg.out, "report.json")
-	mp := filepath.Join(gd.cfg.out, "postmortem.md")
+	jn, mn := reportNames(gd.cfg.resilience)
+	jp := filepath.Join(gd.cfg.out, jn)
+	mp := filepath.Join(gd.cfg.out, mn)
 	if err := os.WriteFile(jp, j, 0o644); err != nil {
 		return err
 	}

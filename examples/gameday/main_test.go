@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,55 +17,88 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// TestGameDayEndToEnd runs the example as CI does: a short game day whose
-// report files must exist and parse.
+// TestGameDayEndToEnd runs the example as CI does: the learning loop, a
+// short game day with resilience off and then on, whose two reports must
+// exist, parse and carry the figures.
 func TestGameDayEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs a real game day for a few seconds")
+		t.Skip("runs two real game days for a few seconds")
 	}
 	out := t.TempDir()
 	var log bytes.Buffer
-	rep, err := run(t.Context(), config{
+	reps, err := runModes(t.Context(), config{
 		seed:     3,
 		duration: 2 * time.Second,
 		warmup:   500 * time.Millisecond,
 		rate:     50,
 		plan:     defaultPlan,
 		out:      out,
-	}, &log)
+	}, []bool{false, true}, &log)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
-	if rep.Outcome != gameday.OutcomeCompleted && rep.Outcome != gameday.OutcomeAborted {
-		t.Errorf("status %s; log:\n%s", rep.Outcome, log.String())
+	if len(reps) != 2 {
+		t.Fatalf("%d reports, want 2", len(reps))
 	}
-	if len(rep.Injections) == 0 {
-		t.Errorf("no fault was injected; log:\n%s", log.String())
-	}
-
-	b, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := gameday.ParseReport(b)
-	if err != nil {
-		t.Fatalf("report.json does not parse: %v", err)
-	}
-	if parsed.Seed != 3 || parsed.Plan.String() != chaos.MustParsePlan(defaultPlan).String() {
-		t.Errorf("report seed %d plan %q", parsed.Seed, parsed.Plan)
-	}
-	md, err := os.ReadFile(filepath.Join(out, "postmortem.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, section := range []string{"## Summary", "## Impact", "## Timeline", "## Detection", "## What went well", "## What went wrong", "## Where we got lucky", "## Action items"} {
-		if !strings.Contains(string(md), section) {
-			t.Errorf("postmortem.md lacks %q", section)
+	for i, mode := range []string{"off", "on"} {
+		rep := reps[i]
+		if rep.Outcome != gameday.OutcomeCompleted && rep.Outcome != gameday.OutcomeAborted {
+			t.Errorf("resilience %s: status %s; log:\n%s", mode, rep.Outcome, log.String())
+		}
+		if len(rep.Injections) == 0 {
+			t.Errorf("resilience %s: no fault was injected; log:\n%s", mode, log.String())
+		}
+		if want := "-resilience=" + mode; !strings.Contains(rep.ReplayCommand, want) {
+			t.Errorf("replay command %q lacks %q", rep.ReplayCommand, want)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "report-resilience-"+mode+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := gameday.ParseReport(b)
+		if err != nil {
+			t.Fatalf("report-resilience-%s.json does not parse: %v", mode, err)
+		}
+		if parsed.Seed != 3 || parsed.Plan.String() != chaos.MustParsePlan(defaultPlan).String() {
+			t.Errorf("report seed %d plan %q", parsed.Seed, parsed.Plan)
+		}
+		if parsed.Settle != 3*time.Second || parsed.Calls == 0 || parsed.Environment.GoVersion == "" {
+			t.Errorf("report settle %v calls %d environment %+v", parsed.Settle, parsed.Calls, parsed.Environment)
+		}
+		md, err := os.ReadFile(filepath.Join(out, "postmortem-resilience-"+mode+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, section := range []string{"## Summary", "## Figures", "| Recovery |", "| Rerun | `go run ./examples/gameday", "## Impact", "## Timeline",
+			"## Detection", "## What went well", "## What went wrong", "## Where we got lucky", "## Action items"} {
+			if !strings.Contains(string(md), section) {
+				t.Errorf("postmortem-resilience-%s.md lacks %q", mode, section)
+			}
 		}
 	}
-	for _, want := range []string{"plan applied", "report:", "replay"} {
+	for _, want := range []string{"plan applied", "report:", "replay", "the learning loop, seed 3", "resilience off", "resilience on"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("the terminal output lacks %q:\n%s", want, log.String())
+		}
+	}
+}
+
+func TestParseModes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []bool
+		err  bool
+	}{
+		{"both", []bool{false, true}, false},
+		{"off", []bool{false}, false},
+		{"on", []bool{true}, false},
+		{"", nil, true},
+		{"maybe", nil, true},
+	}
+	for _, tt := range tests {
+		got, err := parseModes(tt.in)
+		if (err != nil) != tt.err || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("parseModes(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/faults"
 	"github.com/faultline-go/faultline/internal/wait"
 	"github.com/faultline-go/faultline/middleware/chaosgo"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
@@ -145,6 +146,8 @@ func (s *service) shipRound(ctx context.Context) {
 	case errors.As(err, &pe):
 		s.crashes.Add(1)
 		s.restarts.Add(1)
+		faults.Absorbed(err) // the supervisor carried on: the report counts it handled
+
 	case err == nil:
 		s.shipped.Add(1)
 	}

@@ -33,6 +33,21 @@
 //     attribute faultline.point. It reads [chaos.Engine.Stats] when the
 //     metrics are collected, so it adds nothing to the call path.
 //
+// Two more asynchronous counters say what became of the injected errors,
+// as the resilience package reports it (see [chaos.PointStats] and
+// [faults.Absorbed]), with the attribute faultline.point:
+//
+//   - faultline.injections.absorbed ([AbsorbedMetric]): injected errors that
+//     resilience code absorbed, because a retry or a fallback succeeded
+//     after them.
+//   - faultline.injections.escaped ([EscapedMetric]): injected errors that
+//     reached the caller of resilience code anyway.
+//
+// Both are read from the same [chaos.Engine.Stats] as faultline.evaluations,
+// and report a point only once one of them is above 0, so points that no
+// resilience code covers add no series. Divided by faultline.injections,
+// absorbed is a coverage figure for the resilience code around a point.
+//
 // One gauge shows the rules that test nothing:
 //
 //   - faultline.rules.unused ([UnusedRulesMetric]), an asynchronous gauge
@@ -83,6 +98,12 @@ const (
 	// UnusedRulesMetric names the asynchronous gauge of the rules that
 	// named no evaluated point: 1 for each such rule.
 	UnusedRulesMetric = "faultline.rules.unused"
+	// AbsorbedMetric names the asynchronous counter of injected errors
+	// that resilience code absorbed, per point.
+	AbsorbedMetric = "faultline.injections.absorbed"
+	// EscapedMetric names the asynchronous counter of injected errors that
+	// reached the caller of resilience code, per point.
+	EscapedMetric = "faultline.injections.escaped"
 )
 
 // Attribute keys of the span event and the metrics.
@@ -183,9 +204,22 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", UnusedRulesMetric, err)
 	}
-	reg, err := meter.RegisterCallback(observeStats(e, evaluations, unused), evaluations, unused)
+	absorbed, err := meter.Int64ObservableCounter(AbsorbedMetric,
+		metric.WithDescription("Injected errors that resilience code absorbed: a retry or a fallback succeeded after them."),
+		metric.WithUnit("{fault}"))
 	if err != nil {
-		return nil, fmt.Errorf("chaosotel: registering the callback of %s and %s: %w", EvaluationsMetric, UnusedRulesMetric, err)
+		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", AbsorbedMetric, err)
+	}
+	escaped, err := meter.Int64ObservableCounter(EscapedMetric,
+		metric.WithDescription("Injected errors that reached the caller of resilience code."),
+		metric.WithUnit("{fault}"))
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", EscapedMetric, err)
+	}
+	stats := statsInstruments{evaluations: evaluations, unused: unused, absorbed: absorbed, escaped: escaped}
+	reg, err := meter.RegisterCallback(observeStats(e, stats), evaluations, unused, absorbed, escaped)
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: registering the callback of the asynchronous metrics: %w", err)
 	}
 	o := newObserver(e, injections)
 	remove := e.AddObserver(o)
@@ -194,7 +228,7 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 		once.Do(func() {
 			remove()
 			if err := reg.Unregister(); err != nil {
-				otel.Handle(fmt.Errorf("chaosotel: unregistering the callback of %s and %s: %w", EvaluationsMetric, UnusedRulesMetric, err))
+				otel.Handle(fmt.Errorf("chaosotel: unregistering the callback of the asynchronous metrics: %w", err))
 			}
 		})
 	}, nil

@@ -111,18 +111,30 @@ func appendLabels(attrs []attribute.KeyValue, labels []chaos.Label) []attribute.
 	return attrs
 }
 
+// statsInstruments are the asynchronous instruments read from the stats.
+type statsInstruments struct {
+	evaluations, absorbed, escaped metric.Int64ObservableCounter
+	unused                         metric.Int64ObservableGauge
+}
+
 // observeStats returns the callback that reports, from one read of e's
-// stats, the evaluations of every point and the rules that are unused.
-func observeStats(e *chaos.Engine, evaluations metric.Int64ObservableCounter, unused metric.Int64ObservableGauge) metric.Callback {
+// stats, the evaluations of every point, what became of the injected
+// errors of the points resilience code reported on, and the rules that
+// are unused.
+func observeStats(e *chaos.Engine, in statsInstruments) metric.Callback {
 	return func(_ context.Context, obs metric.Observer) error {
 		s := e.Stats()
 		for _, ps := range s.Points {
-			n := int64(min(ps.Evaluations, math.MaxInt64))
-			obs.ObserveInt64(evaluations, n, metric.WithAttributes(PointKey.String(ps.Point)))
+			point := metric.WithAttributes(PointKey.String(ps.Point))
+			obs.ObserveInt64(in.evaluations, int64(min(ps.Evaluations, math.MaxInt64)), point)
+			if ps.Absorbed > 0 || ps.Escaped > 0 {
+				obs.ObserveInt64(in.absorbed, int64(min(ps.Absorbed, math.MaxInt64)), point)
+				obs.ObserveInt64(in.escaped, int64(min(ps.Escaped, math.MaxInt64)), point)
+			}
 		}
 		for _, r := range s.Rules {
 			if r.Unused {
-				obs.ObserveInt64(unused, 1, metric.WithAttributes(RuleKey.Int(r.Rule), RulePointKey.String(r.Point)))
+				obs.ObserveInt64(in.unused, 1, metric.WithAttributes(RuleKey.Int(r.Rule), RulePointKey.String(r.Point)))
 			}
 		}
 		return nil

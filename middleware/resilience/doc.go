@@ -56,4 +56,35 @@
 //	user, err := resilience.Fallback[User]{Value: guest}.Do(ctx, s, fetchUser)
 //
 // See [Chain] for why this order.
+//
+// # Injected faults: absorbed or escaped
+//
+// The layers that can recover from a failure ([Retry], [Fallback],
+// [FallbackFunc]) report what became of every injected error they meet, at
+// the point it came from (see [faults.Absorbed] and [faults.Escaped]), so
+// that chaos.PointStats reads as a coverage figure for resilience code:
+// "sql.query: 24 injected, 23 absorbed, 1 escaped". The rule is one per
+// call, settled once:
+//
+//   - A call that succeeds absorbs every injected error it met on the way:
+//     the errors of a Retry's attempts before the one that succeeded, and
+//     the error a fallback replaced together with the attempts behind it.
+//   - A call that fails lets every injected error it met escape: the one it
+//     returns and those of its earlier attempts. A fallback whose Func fails
+//     lets the error it was given escape.
+//   - Nested layers (a Retry inside a Fallback, a [Transport]'s Retry inside
+//     a caller's Retry) settle once between them: an inner layer that fails
+//     hands its errors, earlier attempts included, to the outer one in the
+//     error it returns, and only the outermost decides. The outermost layer
+//     is the first in the call's context; it marks the context it passes on.
+//
+// So when every call to a point goes through a Retry or a fallback,
+// absorbed + escaped equals the error faults injected there. Breaker,
+// Bulkhead and Timeout recover nothing and settle nothing: they pass op's
+// error on. Their own errors ([ErrOpen], [ErrBulkheadFull], [ErrTimeout])
+// are not injected faults and count in neither figure, not even a timeout
+// that an injected latency caused: only error faults (error, abort,
+// badconn, and a hang that reached its bound) are counted, and a Timeout
+// that abandons an attempt never sees its error. Injected errors met
+// without any of these layers count in neither figure either.
 package resilience

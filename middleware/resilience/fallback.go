@@ -27,15 +27,28 @@ type Fallback[T any] struct {
 // Do runs op under s (directly if s is nil) as [Do] does. If that fails and
 // When allows it, Do returns the fallback's result instead: (Value, nil), or
 // what Func returns. Otherwise it returns op's result and error unchanged.
+//
+// Do reports what became of the injected errors the call met (see
+// "Injected faults" in the package documentation): absorbed when the
+// fallback's result is a success, escaped when it is an error or When
+// declines, unless a settling layer outside Do decides.
 func (f Fallback[T]) Do(ctx context.Context, s Strategy, op func(context.Context) (T, error)) (T, error) {
+	ctx, outer := settling(ctx)
 	v, err := Do(ctx, s, op)
-	if err == nil || (f.When != nil && !f.When(err)) {
+	if err == nil {
+		return v, nil
+	}
+	if f.When != nil && !f.When(err) {
+		recovered(outer, err, err)
 		return v, err
 	}
-	if f.Func != nil {
-		return f.Func(ctx, err)
+	if f.Func == nil {
+		recovered(outer, err, nil)
+		return f.Value, nil
 	}
-	return f.Value, nil
+	v, res := f.Func(ctx, err)
+	recovered(outer, err, res)
+	return v, res
 }
 
 // FallbackFunc is a [Strategy] that hands op's error to the function, and
@@ -46,11 +59,20 @@ func (f Fallback[T]) Do(ctx context.Context, s Strategy, op func(context.Context
 // concurrent use if the function is.
 type FallbackFunc func(ctx context.Context, err error) error
 
-// Run runs op and, if it fails, returns f(ctx, err).
+// Run runs op and, if it fails, returns f(ctx, err). It reports what became
+// of the injected errors op met as [Fallback.Do] does: absorbed when f
+// returns nil, escaped otherwise, unless a settling layer outside it
+// decides. A nil f settles nothing: it is no fallback.
 func (f FallbackFunc) Run(ctx context.Context, op func(context.Context) error) error {
-	err := op(ctx)
-	if err == nil || f == nil {
-		return err
+	if f == nil {
+		return op(ctx)
 	}
-	return f(ctx, err)
+	ctx, outer := settling(ctx)
+	err := op(ctx)
+	if err == nil {
+		return nil
+	}
+	res := f(ctx, err)
+	recovered(outer, err, res)
+	return res
 }

@@ -123,6 +123,10 @@ type RetryError struct {
 	// ctxErr is the context's error when the context stopped the retrying and
 	// Err does not already say so.
 	ctxErr error
+	// earlier holds the injected errors of the attempts before the last,
+	// for the settling layer outside (see "Injected faults" in the package
+	// documentation).
+	earlier ledger
 }
 
 // Error reports the attempts and the last error.
@@ -149,12 +153,20 @@ func (e *RetryError) Unwrap() []error {
 
 // Run runs op until it succeeds or retrying stops (see [Retry]). It returns
 // nil on success and a [*RetryError] otherwise. The first attempt runs without
-// touching backoff, so a call that succeeds at once costs one function call.
+// touching backoff, so a call that succeeds at once costs one function call
+// and, when no other settling layer is outside it, the one allocation of
+// the context that marks it as the outermost.
+//
+// Run reports what became of the injected errors its attempts met: absorbed
+// when a later attempt succeeds, escaped when it gives up, unless a
+// [Fallback] or another Retry outside it decides (see "Injected faults" in
+// the package documentation).
 func (r Retry) Run(ctx context.Context, op func(context.Context) error) error {
 	var start time.Time
 	if r.MaxElapsed > 0 {
 		start = time.Now()
 	}
+	ctx, outer := settling(ctx)
 	err := op(ctx)
 	if err == nil {
 		return nil
@@ -164,11 +176,12 @@ func (r Retry) Run(ctx context.Context, op func(context.Context) error) error {
 		limit = DefaultMaxAttempts
 	}
 	if limit == 1 || !r.retryable(err) {
-		return &RetryError{Attempts: 1, Err: err}
+		return r.giveUp(outer, &RetryError{Attempts: 1, Err: err})
 	}
 
 	b := r.backOff(ctx, start, limit)
 	attempts, last := 1, err
+	var earlier ledger
 	replayed := false
 	operation := func() error {
 		// backoff runs the operation before its first wait; the first attempt
@@ -178,6 +191,7 @@ func (r Retry) Run(ctx context.Context, op func(context.Context) error) error {
 			return last
 		}
 		err := op(ctx)
+		earlier.add(last)
 		if err == nil {
 			return nil
 		}
@@ -192,11 +206,21 @@ func (r Retry) Run(ctx context.Context, op func(context.Context) error) error {
 		notify = func(_ error, wait time.Duration) { r.OnRetry(attempts, last, wait) }
 	}
 	if backoff.RetryNotify(operation, b, notify) == nil {
+		earlier.settle(true)
 		return nil
 	}
-	e := &RetryError{Attempts: attempts, Err: last}
+	e := &RetryError{Attempts: attempts, Err: last, earlier: earlier}
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(last, cerr) {
 		e.ctxErr = cerr
+	}
+	return r.giveUp(outer, e)
+}
+
+// giveUp returns e, having let its injected errors escape if Run is the
+// outermost settling layer; otherwise the layer outside settles them.
+func (r Retry) giveUp(outer bool, e *RetryError) error {
+	if outer {
+		settleErr(e, false)
 	}
 	return e
 }

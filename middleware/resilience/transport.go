@@ -76,6 +76,13 @@ func WithFailureStatus(isFailure func(code int) bool) TransportOption {
 // s's error. The request body is closed in every case, as
 // [http.RoundTripper] requires.
 //
+// The injected errors that s meets are counted as absorbed or escaped at
+// their points as the package documentation describes ("Injected faults"),
+// by the [Retry] or fallback in s, or by one around the request's context;
+// the earlier attempts of a RoundTrip that ends with a failure status
+// escape. A status fault from a chaos transport is a response, not an
+// error, so it counts in neither figure.
+//
 // A [Timeout] in s bounds the wait for the response headers; reading the body
 // is bounded by the request's own context, not by s. The returned
 // RoundTripper is safe for concurrent use if base and s are, and it forwards
@@ -265,6 +272,12 @@ func (rt *roundTrip) finish(err error) (*http.Response, error) {
 	}
 	var se *StatusError
 	if resp != nil && (err == nil || failed && errors.As(err, &se)) {
+		if err != nil && rt.req.Context().Value(settleKey{}) != nil {
+			// The strategy left the injected errors of its earlier
+			// attempts to a layer outside, which will see a response and
+			// no error: they escaped with the failure status.
+			settleErr(err, false)
+		}
 		resp.Body = newCancelBody(resp.Body, cancel)
 		return resp, nil
 	}

@@ -1,7 +1,9 @@
 // Package chaostest helps tests use faultline: an engine seeded per test
 // whose seed is printed when the test fails, plans enabled for the rest of a
-// test and restored at cleanup, and a check that every rule of such a plan
-// named a point the test evaluated.
+// test and restored at cleanup, a check that every rule of such a plan
+// named a point the test evaluated, a search for the smallest plan of
+// faults that breaks a test ([Explore], [Search]), and waits on a point's
+// counts that need no sleep ([WaitEvaluated], [WaitFired]).
 //
 // Run a failing test again with the seed it printed:
 //

@@ -732,9 +732,13 @@ func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
 		}
 	}
 	b := &binding{point: p, base: p.evaluations(), policy: e.policy, rules: make([]boundRule, len(matched))}
+	b.countRules = true
 	if !e.exact && !slices.ContainsFunc(matched, (*compiledRule).counts) {
 		b.stripes = p.loadStripes()
 		b.shift = uint8(bits.TrailingZeros(uint(len(b.stripes))))
+		if len(matched) == 1 && (e.policy == nil || !e.policy.DryRun) {
+			b.countRules, b.firedBase = false, p.stripesFired()
+		}
 	}
 	counts := make([]atomic.Uint64, len(matched))
 	if e.policy != nil {

@@ -254,7 +254,11 @@ func (p *Point) stats(rules []RuleStats) PointStats {
 		if idx := r.c.index; idx < len(rules) {
 			rules[idx].Points++
 			rules[idx].Evaluations += n
-			rules[idx].Fired += r.fired.Load()
+			if b.countRules {
+				rules[idx].Fired += r.fired.Load()
+			} else {
+				rules[idx].Fired += p.stripesFired() - b.firedBase
+			}
 		}
 	}
 	return ps

@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -61,14 +60,15 @@ type stripe struct {
 // takes: 64 lines of 128 bytes.
 const maxStripes = 64
 
-// loadStripes returns the point's stripes, making them on first use: the
-// number of Ps rounded up to a power of two, at most maxStripes.
+// loadStripes returns the point's stripes, making them on first use: four
+// per P, rounded up to a power of two, at most maxStripes, so that the
+// goroutines running at one time seldom share a stripe.
 func (p *Point) loadStripes() []stripe {
 	if s := p.stripes.Load(); s != nil {
 		return *s
 	}
 	n := 1
-	for n < runtime.GOMAXPROCS(0) && n < maxStripes {
+	for n < 4*runtime.GOMAXPROCS(0) && n < maxStripes {
 		n *= 2
 	}
 	s := make([]stripe, n)
@@ -83,6 +83,20 @@ func (p *Point) evaluations() uint64 {
 	if s := p.stripes.Load(); s != nil {
 		for i := range *s {
 			n += (*s)[i].evals.Load()
+		}
+	}
+	return n
+}
+
+// stripesFired returns the faults of every kind the point's stripes
+// counted.
+func (p *Point) stripesFired() uint64 {
+	var n uint64
+	if s := p.stripes.Load(); s != nil {
+		for i := range *s {
+			for k := range (*s)[i].fired {
+				n += (*s)[i].fired[k].Load()
+			}
 		}
 	}
 	return n
@@ -105,10 +119,15 @@ type binding struct {
 	base    uint64   // evals when the plan was applied; sequence n = evals - base
 	stripes []stripe // the point's stripes, or nil to decide on the exact sequence
 	shift   uint8    // log2(len(stripes))
-	rules   []boundRule
-	policy  *compiledPolicy
-	dryRun  bool
-	windows bool
+	// countRules makes each fire add to its rule's count at the point. A
+	// striped binding with one rule and no cap does without that shared
+	// write: its rule's fires are the stripes' fires since firedBase.
+	countRules bool
+	firedBase  uint64
+	rules      []boundRule
+	policy     *compiledPolicy
+	dryRun     bool
+	windows    bool
 }
 
 // boundRule is a rule as one point evaluates it. The fields the per-call
@@ -515,10 +534,13 @@ func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule
 	if b.stripes == nil {
 		n = p.evals.Add(1) - b.base
 	} else {
-		// A striped call: a stripe drawn from the runtime's per-thread
-		// random source, and the stripe's own count. n is unique to the
-		// call; its low bits name the stripe.
-		i := uint64(rand.Uint32()) & (uint64(len(b.stripes)) - 1)
+		// A striped call: the stripe is chosen by the address of the
+		// calling goroutine's stack, so that a goroutine, which mostly
+		// stays on one core, keeps writing the same cache line, and
+		// goroutines on other cores mostly write others. n is unique to
+		// the call; its low bits name the stripe.
+		var anchor byte
+		i := (uint64(uintptr(unsafe.Pointer(&anchor))) >> 11 * 0x9e3779b97f4a7c15) >> (64 - b.shift) & (uint64(len(b.stripes)) - 1)
 		n = b.stripes[i].evals.Add(1)<<b.shift | i
 	}
 	for i := range b.rules {
@@ -547,7 +569,7 @@ func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule
 				continue
 			}
 		}
-		if r.take() {
+		if !b.countRules || r.take() {
 			return r, n, h
 		}
 	}

@@ -62,6 +62,15 @@
 //     the plan is replaced. Alert on it being above 0. It is read from the
 //     same [chaos.Engine.Stats] as faultline.evaluations.
 //
+// Two gauges show the engine's safety state:
+//
+//   - faultline.kill_switch ([KillSwitchMetric]): 1 while the kill switch
+//     is thrown, with its reason (cut at chaos.MaxLabelValue bytes) in
+//     faultline.kill_switch.reason, as a guard (package guard) or an
+//     operator gave it; 0 otherwise.
+//   - faultline.rate_scale ([RateScaleMetric]): the scale pacing set on
+//     every rule's rate ([chaos.Engine.RateScale]), 1 when none is.
+//
 // Points are named from bounded sets (route patterns, not paths), and a
 // plan holds at most [chaos.MaxPlanRules] rules, so the metrics'
 // cardinality is bounded too. Labels, which may be per request, go on
@@ -104,6 +113,12 @@ const (
 	// EscapedMetric names the asynchronous counter of injected errors that
 	// reached the caller of resilience code, per point.
 	EscapedMetric = "faultline.injections.escaped"
+	// KillSwitchMetric names the asynchronous gauge that is 1 while the
+	// engine's kill switch is thrown, with the reason, and 0 otherwise.
+	KillSwitchMetric = "faultline.kill_switch"
+	// RateScaleMetric names the asynchronous gauge of the scale pacing set
+	// on every rule's rate (chaos.Engine.RateScale), 1 when none is.
+	RateScaleMetric = "faultline.rate_scale"
 )
 
 // Attribute keys of the span event and the metrics.
@@ -125,6 +140,9 @@ const (
 	// RulePointKey is the point pattern of the unused rule, as "sql.*"
 	// (faultline.rules.unused).
 	RulePointKey = attribute.Key("faultline.rule.point")
+	// ReasonKey is the reason the kill switch was thrown, cut at
+	// chaos.MaxLabelValue bytes (faultline.kill_switch).
+	ReasonKey = attribute.Key("faultline.kill_switch.reason")
 	// SeqKey is the call's sequence number at the point since the plan was
 	// applied, counting from 1 (event).
 	SeqKey = attribute.Key("faultline.seq")
@@ -216,8 +234,21 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", EscapedMetric, err)
 	}
-	stats := statsInstruments{evaluations: evaluations, unused: unused, absorbed: absorbed, escaped: escaped}
-	reg, err := meter.RegisterCallback(observeStats(e, stats), evaluations, unused, absorbed, escaped)
+	killSwitch, err := meter.Int64ObservableGauge(KillSwitchMetric,
+		metric.WithDescription("1 while the kill switch is thrown, with its reason; 0 otherwise."),
+		metric.WithUnit("1"))
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", KillSwitchMetric, err)
+	}
+	rateScale, err := meter.Float64ObservableGauge(RateScaleMetric,
+		metric.WithDescription("The scale pacing set on every rule's rate; 1 when none is."),
+		metric.WithUnit("1"))
+	if err != nil {
+		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", RateScaleMetric, err)
+	}
+	stats := statsInstruments{evaluations: evaluations, unused: unused, absorbed: absorbed, escaped: escaped,
+		killSwitch: killSwitch, rateScale: rateScale}
+	reg, err := meter.RegisterCallback(observeStats(e, stats), evaluations, unused, absorbed, escaped, killSwitch, rateScale)
 	if err != nil {
 		return nil, fmt.Errorf("chaosotel: registering the callback of the asynchronous metrics: %w", err)
 	}

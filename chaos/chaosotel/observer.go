@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -114,7 +115,8 @@ func appendLabels(attrs []attribute.KeyValue, labels []chaos.Label) []attribute.
 // statsInstruments are the asynchronous instruments read from the stats.
 type statsInstruments struct {
 	evaluations, absorbed, escaped metric.Int64ObservableCounter
-	unused                         metric.Int64ObservableGauge
+	unused, killSwitch             metric.Int64ObservableGauge
+	rateScale                      metric.Float64ObservableGauge
 }
 
 // observeStats returns the callback that reports, from one read of e's
@@ -137,6 +139,20 @@ func observeStats(e *chaos.Engine, in statsInstruments) metric.Callback {
 				obs.ObserveInt64(in.unused, 1, metric.WithAttributes(RuleKey.Int(r.Rule), RulePointKey.String(r.Point)))
 			}
 		}
+		if a := e.Active(); a.Disabled {
+			obs.ObserveInt64(in.killSwitch, 1, metric.WithAttributes(ReasonKey.String(cutReason(a.DisabledReason))))
+		} else {
+			obs.ObserveInt64(in.killSwitch, 0)
+		}
+		obs.ObserveFloat64(in.rateScale, e.RateScale())
 		return nil
 	}
+}
+
+// cutReason bounds a kill switch's reason for a metric attribute.
+func cutReason(r string) string {
+	if len(r) <= chaos.MaxLabelValue {
+		return r
+	}
+	return strings.Clone(r[:chaos.MaxLabelValue])
 }

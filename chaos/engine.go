@@ -736,6 +736,7 @@ func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
 	if !e.exact && !slices.ContainsFunc(matched, (*compiledRule).counts) {
 		b.stripes = p.loadStripes()
 		b.shift = uint8(bits.TrailingZeros(uint(len(b.stripes))))
+		b.mask = uint64(len(b.stripes)) - 1
 		if len(matched) == 1 && (e.policy == nil || !e.policy.DryRun) {
 			b.countRules, b.firedBase = false, p.stripesFired()
 		}

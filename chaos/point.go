@@ -119,6 +119,7 @@ type binding struct {
 	base    uint64   // evals when the plan was applied; sequence n = evals - base
 	stripes []stripe // the point's stripes, or nil to decide on the exact sequence
 	shift   uint8    // log2(len(stripes))
+	mask    uint64   // len(stripes) - 1
 	// countRules makes each fire add to its rule's count at the point. A
 	// striped binding with one rule and no cap does without that shared
 	// write: its rule's fires are the stripes' fires since firedBase.
@@ -540,7 +541,7 @@ func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule
 		// goroutines on other cores mostly write others. n is unique to
 		// the call; its low bits name the stripe.
 		var anchor byte
-		i := (uint64(uintptr(unsafe.Pointer(&anchor))) >> 11 * 0x9e3779b97f4a7c15) >> (64 - b.shift) & (uint64(len(b.stripes)) - 1)
+		i := uint64(uintptr(unsafe.Pointer(&anchor))>>11) & b.mask
 		n = b.stripes[i].evals.Add(1)<<b.shift | i
 	}
 	for i := range b.rules {

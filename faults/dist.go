@@ -60,22 +60,10 @@ func ParseDist(s string) (Dist, error) {
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (d Dist) MarshalText() ([]byte, error) {
-	if d >= numDists {
-		return nil, fmt.Errorf("faults: unknown distribution %d", uint8(d))
-	}
-	return []byte(d.String()), nil
-}
+func (d Dist) MarshalText() ([]byte, error) { return marshalName(d, distNames[:], "distribution") }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Dist) UnmarshalText(b []byte) error {
-	v, err := ParseDist(string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
+func (d *Dist) UnmarshalText(b []byte) error { return unmarshalName(d, b, ParseDist) }
 
 // validateDist checks the distribution fields of a Latency fault.
 func (f Fault) validateDist() error {

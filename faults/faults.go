@@ -84,20 +84,28 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k Kind) MarshalText() ([]byte, error) {
-	if k >= numKinds {
-		return nil, fmt.Errorf("faults: unknown kind %d", uint8(k))
-	}
-	return []byte(k.String()), nil
-}
+func (k Kind) MarshalText() ([]byte, error) { return marshalName(k, kindNames[:], "kind") }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (k *Kind) UnmarshalText(b []byte) error {
-	v, err := ParseKind(string(b))
+func (k *Kind) UnmarshalText(b []byte) error { return unmarshalName(k, b, ParseKind) }
+
+// marshalName is the MarshalText of a [Kind] or a [Dist] v: its name in
+// names, or for a v past them an error saying it is an unknown what.
+func marshalName[T ~uint8](v T, names []string, what string) ([]byte, error) {
+	if int(v) >= len(names) {
+		return nil, fmt.Errorf("faults: unknown %s %d", what, uint8(v))
+	}
+	return []byte(names[v]), nil
+}
+
+// unmarshalName is the UnmarshalText of a [Kind] or a [Dist]: it sets *p
+// to the value parse makes of b, or leaves it and returns parse's error.
+func unmarshalName[T any](p *T, b []byte, parse func(string) (T, error)) error {
+	v, err := parse(string(b))
 	if err != nil {
 		return err
 	}
-	*k = v
+	*p = v
 	return nil
 }
 

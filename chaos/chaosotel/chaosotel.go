@@ -181,6 +181,35 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) { c.meters = mp })
 }
 
+// instruments gives the kind, description and unit of each metric that
+// [Instrument] makes, by name.
+var instruments = map[string]struct{ kind, desc, unit string }{
+	InjectionsMetric:  {"counter", "Faults that faultline injected (or, in dry-run mode, would have).", "{fault}"},
+	EvaluationsMetric: {"counter", "Calls that faultline evaluated at points a rule named.", "{call}"},
+	UnusedRulesMetric: {"gauge", "Rules of the active plan that named no evaluated point for longer than the engine allows: 1 for each.", "{rule}"},
+	AbsorbedMetric:    {"counter", "Injected errors that resilience code absorbed: a retry or a fallback succeeded after them.", "{fault}"},
+	EscapedMetric:     {"counter", "Injected errors that reached the caller of resilience code.", "{fault}"},
+	KillSwitchMetric:  {"gauge", "1 while the kill switch is thrown, with its reason; 0 otherwise.", "1"},
+	RateScaleMetric:   {"gauge", "The scale pacing set on every rule's rate; 1 when none is.", "1"},
+}
+
+// newInstrument makes the instrument of the metric name with mk, as
+// instruments describes it, unless *err already holds an error. An error
+// from mk goes into *err, wrapped.
+func newInstrument[I, O any](err *error, mk func(string, ...O) (I, error), name string) I {
+	var inst I
+	if *err != nil {
+		return inst
+	}
+	m := instruments[name]
+	// metric.InstrumentOption is an option of every kind of instrument.
+	inst, e := mk(name, any(metric.WithDescription(m.desc)).(O), any(metric.WithUnit(m.unit)).(O))
+	if e != nil {
+		*err = fmt.Errorf("chaosotel: making the %s %s: %w", name, m.kind, e)
+	}
+	return inst
+}
+
 // Instrument reports the faults e injects to OpenTelemetry, as the package
 // documentation describes, until stop is called. stop removes the observer
 // from e and unregisters the callback of the asynchronous metrics; it is safe to call more than
@@ -204,47 +233,15 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 		c.meters = otel.GetMeterProvider()
 	}
 	meter := c.meters.Meter(ScopeName)
-	injections, err := meter.Int64Counter(InjectionsMetric,
-		metric.WithDescription("Faults that faultline injected (or, in dry-run mode, would have)."),
-		metric.WithUnit("{fault}"))
+	injections := newInstrument(&err, meter.Int64Counter, InjectionsMetric)
+	evaluations := newInstrument(&err, meter.Int64ObservableCounter, EvaluationsMetric)
+	unused := newInstrument(&err, meter.Int64ObservableGauge, UnusedRulesMetric)
+	absorbed := newInstrument(&err, meter.Int64ObservableCounter, AbsorbedMetric)
+	escaped := newInstrument(&err, meter.Int64ObservableCounter, EscapedMetric)
+	killSwitch := newInstrument(&err, meter.Int64ObservableGauge, KillSwitchMetric)
+	rateScale := newInstrument(&err, meter.Float64ObservableGauge, RateScaleMetric)
 	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", InjectionsMetric, err)
-	}
-	evaluations, err := meter.Int64ObservableCounter(EvaluationsMetric,
-		metric.WithDescription("Calls that faultline evaluated at points a rule named."),
-		metric.WithUnit("{call}"))
-	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", EvaluationsMetric, err)
-	}
-	unused, err := meter.Int64ObservableGauge(UnusedRulesMetric,
-		metric.WithDescription("Rules of the active plan that named no evaluated point for longer than the engine allows: 1 for each."),
-		metric.WithUnit("{rule}"))
-	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", UnusedRulesMetric, err)
-	}
-	absorbed, err := meter.Int64ObservableCounter(AbsorbedMetric,
-		metric.WithDescription("Injected errors that resilience code absorbed: a retry or a fallback succeeded after them."),
-		metric.WithUnit("{fault}"))
-	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", AbsorbedMetric, err)
-	}
-	escaped, err := meter.Int64ObservableCounter(EscapedMetric,
-		metric.WithDescription("Injected errors that reached the caller of resilience code."),
-		metric.WithUnit("{fault}"))
-	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s counter: %w", EscapedMetric, err)
-	}
-	killSwitch, err := meter.Int64ObservableGauge(KillSwitchMetric,
-		metric.WithDescription("1 while the kill switch is thrown, with its reason; 0 otherwise."),
-		metric.WithUnit("1"))
-	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", KillSwitchMetric, err)
-	}
-	rateScale, err := meter.Float64ObservableGauge(RateScaleMetric,
-		metric.WithDescription("The scale pacing set on every rule's rate; 1 when none is."),
-		metric.WithUnit("1"))
-	if err != nil {
-		return nil, fmt.Errorf("chaosotel: making the %s gauge: %w", RateScaleMetric, err)
+		return nil, err
 	}
 	stats := statsInstruments{evaluations: evaluations, unused: unused, absorbed: absorbed, escaped: escaped,
 		killSwitch: killSwitch, rateScale: rateScale}

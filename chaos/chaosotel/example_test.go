@@ -55,7 +55,11 @@ func ExampleInstrument() {
 		return
 	}
 	for _, m := range rm.ScopeMetrics[0].Metrics {
-		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		sum, ok := m.Data.(metricdata.Sum[int64]) // the counters; the gauges are left out here
+		if !ok {
+			continue
+		}
+		for _, dp := range sum.DataPoints {
 			fmt.Println(m.Name, dp.Attributes.Encoded(attribute.DefaultEncoder()), dp.Value)
 		}
 	}

@@ -248,30 +248,32 @@ func (s *searcher) shrink(p chaos.Plan, res result) (chaos.Plan, error, bool) {
 		}
 		return r, failed, false
 	}
-	for changed := true; changed; {
+	// shrinkTo tries q and, if it still fails, makes it the plan to shrink
+	// further, reporting that it did. Once the shrink budget is spent it
+	// sets stopped, and the loops below end with the plan they have.
+	changed, stopped := true, false
+	shrinkTo := func(q chaos.Plan) bool {
+		r, failed, stop := try(q)
+		stopped = stop
+		if failed {
+			p, res, changed = q, r, true
+		}
+		return failed
+	}
+	for changed && !stopped {
 		changed = false
 		for _, q := range append(collapsed(p, res.fired), sorted(p, s.c.points)) {
-			r, failed, stop := try(q)
-			if stop {
-				return p, res.err, true
-			}
-			if failed {
-				p, res, changed = q, r, true
+			if shrinkTo(q) || stopped {
 				break
 			}
 		}
-		for i := 0; len(p.Rules) > 1 && i < len(p.Rules); i++ {
+		for i := 0; !stopped && len(p.Rules) > 1 && i < len(p.Rules); i++ {
 			q := chaos.Plan{Rules: append(append([]chaos.Rule(nil), p.Rules[:i]...), p.Rules[i+1:]...)}
-			r, failed, stop := try(q)
-			if stop {
-				return p, res.err, true
-			}
-			if failed {
-				p, res, changed = q, r, true
+			if shrinkTo(q) {
 				i--
 			}
 		}
-		for i := range p.Rules {
+		for i := 0; !stopped && i < len(p.Rules); i++ {
 			var fired uint64
 			var seqs []uint64
 			if i < len(res.fired) {
@@ -280,18 +282,13 @@ func (s *searcher) shrink(p chaos.Plan, res result) (chaos.Plan, error, bool) {
 			for _, rule := range simpler(p.Rules[i], fired, seqs, s.c) {
 				q := chaos.ClonePlan(p)
 				q.Rules[i] = rule
-				r, failed, stop := try(q)
-				if stop {
-					return p, res.err, true
-				}
-				if failed {
-					p, res, changed = q, r, true
+				if shrinkTo(q) || stopped {
 					break
 				}
 			}
 		}
 	}
-	return p, res.err, false
+	return p, res.err, stopped
 }
 
 // collapsed returns, for each point that several rules of p name, p with

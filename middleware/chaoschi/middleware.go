@@ -53,7 +53,7 @@ func Middleware(e *chaos.Engine, opts ...chaoshttp.Option) func(http.Handler) ht
 	if e == nil {
 		e = chaos.Default()
 	}
-	names := &nameCache{}
+	names := &routepoint.PatternNames{}
 	return func(next http.Handler) http.Handler {
 		rs, _ := next.(chi.Routes)
 		n := &namer{around: rs, names: names}
@@ -67,7 +67,7 @@ func Middleware(e *chaos.Engine, opts ...chaoshttp.Option) func(http.Handler) ht
 // namer names the points of one handler Middleware returned.
 type namer struct {
 	around chi.Routes // the wrapped handler, when it is a chi router
-	names  *nameCache
+	names  *routepoint.PatternNames
 }
 
 // routeContexts holds the routing contexts Find fills, so that finding a
@@ -107,26 +107,5 @@ func (n *namer) name(r *http.Request) string {
 	if pattern == "" {
 		return ""
 	}
-	return n.names.get(pattern, r.Method)
-}
-
-// nameCache maps the patterns chi returns to their point names, one per
-// method word, made once per pattern. Patterns come from the routes
-// registered in code, so the cache is bounded by the router's size.
-type nameCache struct {
-	m sync.Map // pattern → *[routepoint.NumMethods]string
-}
-
-// get returns the point name of pattern for a request with method.
-func (c *nameCache) get(pattern, method string) string {
-	i := routepoint.MethodIndex(method)
-	if v, ok := c.m.Load(pattern); ok {
-		return v.(*[routepoint.NumMethods]string)[i]
-	}
-	var ns [routepoint.NumMethods]string
-	for j, m := range routepoint.Methods {
-		ns[j] = m + " " + pattern
-	}
-	v, _ := c.m.LoadOrStore(pattern, &ns)
-	return v.(*[routepoint.NumMethods]string)[i]
+	return n.names.Get(pattern, r.Method)
 }

@@ -85,6 +85,6 @@ func StreamClientInterceptor(e *chaos.Engine, opts ...Option) grpc.StreamClientI
 			cancel()
 			return nil, err
 		}
-		return &clientStream{ClientStream: cs, g: g, m: m, ctx: ctx, cancel: cancel, streams: desc.ServerStreams}, nil
+		return &clientStream{ClientStream: cs, messageFaults: messageFaults{g: g, m: m}, ctx: ctx, cancel: cancel, streams: desc.ServerStreams}, nil
 	}
 }

@@ -77,6 +77,6 @@ func StreamServerInterceptor(e *chaos.Engine, opts ...Option) grpc.StreamServerI
 		if !g.cfg.messages {
 			return handler(srv, ss)
 		}
-		return handler(srv, &serverStream{ServerStream: ss, g: g, m: m})
+		return handler(srv, &serverStream{ServerStream: ss, messageFaults: messageFaults{g: g, m: m}})
 	}
 }

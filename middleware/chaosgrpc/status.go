@@ -81,29 +81,26 @@ func (g *registry) waitError(d chaos.Decision, err error) error {
 	return &statusError{st: status.New(status.FromContextError(err).Code(), msg), err: err}
 }
 
-// codeOf returns the gRPC code an HTTP status maps to.
+// httpCodes maps the HTTP statuses that have a gRPC counterpart to it.
+var httpCodes = map[int]codes.Code{
+	http.StatusBadRequest:          codes.InvalidArgument,
+	http.StatusUnauthorized:        codes.Unauthenticated,
+	http.StatusForbidden:           codes.PermissionDenied,
+	http.StatusNotFound:            codes.NotFound,
+	http.StatusConflict:            codes.Aborted,
+	http.StatusTooManyRequests:     codes.ResourceExhausted,
+	http.StatusInternalServerError: codes.Internal,
+	http.StatusNotImplemented:      codes.Unimplemented,
+	http.StatusBadGateway:          codes.Unavailable,
+	http.StatusServiceUnavailable:  codes.Unavailable,
+	http.StatusGatewayTimeout:      codes.DeadlineExceeded,
+}
+
+// codeOf returns the gRPC code an HTTP status maps to: codes.Unknown for a
+// status without a counterpart.
 func codeOf(httpStatus int) codes.Code {
-	switch httpStatus {
-	case http.StatusBadRequest:
-		return codes.InvalidArgument
-	case http.StatusUnauthorized:
-		return codes.Unauthenticated
-	case http.StatusForbidden:
-		return codes.PermissionDenied
-	case http.StatusNotFound:
-		return codes.NotFound
-	case http.StatusConflict:
-		return codes.Aborted
-	case http.StatusTooManyRequests:
-		return codes.ResourceExhausted
-	case http.StatusInternalServerError:
-		return codes.Internal
-	case http.StatusNotImplemented:
-		return codes.Unimplemented
-	case http.StatusBadGateway, http.StatusServiceUnavailable:
-		return codes.Unavailable
-	case http.StatusGatewayTimeout:
-		return codes.DeadlineExceeded
+	if c, ok := httpCodes[httpStatus]; ok {
+		return c
 	}
 	return codes.Unknown
 }

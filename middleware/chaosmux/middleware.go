@@ -3,7 +3,6 @@ package chaosmux
 import (
 	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 	"net/http"
-	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -54,7 +53,7 @@ func Middleware(e *chaos.Engine, opts ...chaoshttp.Option) mux.MiddlewareFunc {
 	if e == nil {
 		e = chaos.Default()
 	}
-	names := &nameCache{}
+	names := &routepoint.PatternNames{}
 	under := &namer{names: names}
 	mw := chaoshttp.Middleware(e, withName(under.name, opts)...)
 	return func(next http.Handler) http.Handler {
@@ -97,7 +96,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // namer names the points of one handler Middleware returned.
 type namer struct {
 	around *mux.Router // the wrapped handler, when it is a router
-	names  *nameCache
+	names  *routepoint.PatternNames
 }
 
 // name returns the point name of r, or "" when r matches no route.
@@ -119,26 +118,5 @@ func (n *namer) name(r *http.Request) string {
 	if key == "" {
 		return ""
 	}
-	return n.names.get(key, r.Method)
-}
-
-// nameCache maps route templates to their point names, one per method
-// word, made once per template. Templates come from the routes registered
-// in code, so the cache is bounded by the router's size.
-type nameCache struct {
-	m sync.Map // template → *[routepoint.NumMethods]string
-}
-
-// get returns the point name of template for a request with method.
-func (c *nameCache) get(template, method string) string {
-	i := routepoint.MethodIndex(method)
-	if v, ok := c.m.Load(template); ok {
-		return v.(*[routepoint.NumMethods]string)[i]
-	}
-	var ns [routepoint.NumMethods]string
-	for j, m := range routepoint.Methods {
-		ns[j] = m + " " + template
-	}
-	v, _ := c.m.LoadOrStore(template, &ns)
-	return v.(*[routepoint.NumMethods]string)[i]
+	return n.names.Get(key, r.Method)
 }

@@ -39,9 +39,8 @@ var (
 // for concurrent use as the Querier it wraps: a *pgxpool.Pool is, a
 // *pgx.Conn is not.
 type DB struct {
-	inner   Querier
-	beginTx txBeginner // nil if inner has no BeginTx
-	pts     *points
+	calls
+	beginTx txBeginner // nil if the wrapped Querier has no BeginTx
 }
 
 // Wrap returns q, a *pgx.Conn, a *pgxpool.Pool or a pgx.Tx, with the fault
@@ -63,47 +62,17 @@ func Wrap(q Querier, e *chaos.Engine, opts ...Option) *DB {
 		panic("chaospgx: Wrap of a nil Querier")
 	}
 	bt, _ := q.(txBeginner)
-	return &DB{inner: q, beginTx: bt, pts: newPoints(e, opts)}
+	return &DB{calls: calls{q: q, pts: newPoints(e, opts)}, beginTx: bt}
 }
 
 // Unwrap returns the Querier that d wraps, for what DB does not carry,
 // such as a pool's Acquire, Ping, Stat and Close.
-func (d *DB) Unwrap() Querier { return d.inner }
-
-// Exec is the wrapped Exec, after the point pgx.exec.
-func (d *DB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return exec(ctx, d.pts, d.inner, sql, args)
-}
-
-// Query is the wrapped Query, after the point pgx.query. When a fault
-// fails the query, the Rows it returns, like pgx's own, are closed and
-// report the error.
-func (d *DB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return query(ctx, d.pts, d.inner, sql, args)
-}
-
-// QueryRow is the wrapped QueryRow, after the point pgx.query; a fault's
-// error is what the Row's Scan returns.
-func (d *DB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return queryRow(ctx, d.pts, d.inner, sql, args)
-}
-
-// SendBatch is the wrapped SendBatch, after the point pgx.batch. When a
-// fault fails the batch, none of it is sent, and every method of the
-// BatchResults returns the error.
-func (d *DB) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	return sendBatch(ctx, d.pts, d.inner, b)
-}
-
-// CopyFrom is the wrapped CopyFrom, after the point pgx.copy.
-func (d *DB) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
-	return copyFrom(ctx, d.pts, d.inner, tableName, columnNames, rowSrc)
-}
+func (d *DB) Unwrap() Querier { return d.q }
 
 // Begin starts a transaction after the point pgx.begin, and returns it
 // wrapped as a [*Tx].
 func (d *DB) Begin(ctx context.Context) (pgx.Tx, error) {
-	return begin(ctx, d.pts, d.inner.Begin)
+	return begin(ctx, d.pts, d.q.Begin)
 }
 
 // errTxOptions is the error of BeginTx with options on a Querier that has
@@ -121,55 +90,72 @@ func (d *DB) BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
 		if opts != (pgx.TxOptions{}) {
 			return nil, errTxOptions
 		}
-		return d.inner.Begin(ctx)
+		return d.q.Begin(ctx)
 	})
 }
 
-// The calls DB and Tx share.
+// calls holds the statement methods that DB and Tx share: each evaluates
+// its point of pts, then makes the call on q.
+type calls struct {
+	q   Querier
+	pts *points
+}
 
-func exec(ctx context.Context, pts *points, q Querier, sql string, args []any) (pgconn.CommandTag, error) {
-	if err := checkSQL(ctx, pts.exec, sql); err != nil {
+// Exec is the wrapped Exec, after the point pgx.exec.
+func (c *calls) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := checkSQL(ctx, c.pts.exec, sql); err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	return q.Exec(ctx, sql, args...)
+	return c.q.Exec(ctx, sql, args...)
 }
 
-func query(ctx context.Context, pts *points, q Querier, sql string, args []any) (pgx.Rows, error) {
-	if err := checkSQL(ctx, pts.query, sql); err != nil {
+// Query is the wrapped Query, after the point pgx.query. When a fault
+// fails the query, the Rows it returns, like pgx's own, are closed and
+// report the error.
+func (c *calls) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := checkSQL(ctx, c.pts.query, sql); err != nil {
 		return &errRows{err: err}, err
 	}
-	return q.Query(ctx, sql, args...)
+	return c.q.Query(ctx, sql, args...)
 }
 
-func queryRow(ctx context.Context, pts *points, q Querier, sql string, args []any) pgx.Row {
-	if err := checkSQL(ctx, pts.query, sql); err != nil {
+// QueryRow is the wrapped QueryRow, after the point pgx.query; a fault's
+// error is what the Row's Scan returns.
+func (c *calls) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := checkSQL(ctx, c.pts.query, sql); err != nil {
 		return &errRows{err: err}
 	}
-	return q.QueryRow(ctx, sql, args...)
+	return c.q.QueryRow(ctx, sql, args...)
 }
 
-func sendBatch(ctx context.Context, pts *points, q Querier, b *pgx.Batch) pgx.BatchResults {
-	if err := check(ctx, pts.batch); err != nil {
+// SendBatch is the wrapped SendBatch, after the point pgx.batch. When a
+// fault fails the batch, none of it is sent, and every method of the
+// BatchResults returns the error.
+func (c *calls) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if err := check(ctx, c.pts.batch); err != nil {
 		eb := &errBatch{err: err}
 		if b != nil && len(b.QueuedQueries) > 0 && chaossql.Classify(b.QueuedQueries[0].SQL) == chaossql.ClassTx {
 			eb.tx = closedTx{}
 		}
 		return eb
 	}
-	br := q.SendBatch(ctx, b)
+	br := c.q.SendBatch(ctx, b)
 	if t := br.Tx(); t != nil {
-		return &txBatch{BatchResults: br, tx: &Tx{inner: t, pts: pts}}
+		return &txBatch{BatchResults: br, tx: newTx(t, c.pts)}
 	}
 	return br
 }
 
-func copyFrom(ctx context.Context, pts *points, q Querier, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
-	if err := check(ctx, pts.copy); err != nil {
+// CopyFrom is the wrapped CopyFrom, after the point pgx.copy.
+func (c *calls) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
+	if err := check(ctx, c.pts.copy); err != nil {
 		return 0, err
 	}
-	return q.CopyFrom(ctx, tableName, columnNames, rowSrc)
+	return c.q.CopyFrom(ctx, tableName, columnNames, rowSrc)
 }
 
+// begin starts a transaction with start after the point pgx.begin, and
+// returns it wrapped as a [*Tx] with the points pts.
 func begin(ctx context.Context, pts *points, start func(context.Context) (pgx.Tx, error)) (pgx.Tx, error) {
 	if err := check(ctx, pts.begin); err != nil {
 		return nil, err
@@ -178,5 +164,5 @@ func begin(ctx context.Context, pts *points, start func(context.Context) (pgx.Tx
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{inner: t, pts: pts}, nil
+	return newTx(t, pts), nil
 }

@@ -15,11 +15,16 @@ import (
 // Rollback evaluate pgx.commit and pgx.rollback. Like a pgx.Tx, it is not
 // safe for concurrent use.
 type Tx struct {
-	inner pgx.Tx
-	pts   *points
+	calls        // with the pgx.Tx as its Querier
+	inner pgx.Tx // the wrapped transaction
 }
 
 var _ pgx.Tx = (*Tx)(nil)
+
+// newTx returns t wrapped with the points pts.
+func newTx(t pgx.Tx, pts *points) *Tx {
+	return &Tx{calls: calls{q: t, pts: pts}, inner: t}
+}
 
 // Unwrap returns the pgx.Tx that t wraps.
 func (t *Tx) Unwrap() pgx.Tx { return t.inner }
@@ -68,31 +73,6 @@ func (t *Tx) beforeEnd(ctx context.Context, p *chaos.Point) error {
 		return err
 	}
 	return nil
-}
-
-// Exec is the wrapped Exec, after the point pgx.exec.
-func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return exec(ctx, t.pts, t.inner, sql, args)
-}
-
-// Query is the wrapped Query, after the point pgx.query.
-func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return query(ctx, t.pts, t.inner, sql, args)
-}
-
-// QueryRow is the wrapped QueryRow, after the point pgx.query.
-func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return queryRow(ctx, t.pts, t.inner, sql, args)
-}
-
-// SendBatch is the wrapped SendBatch, after the point pgx.batch.
-func (t *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	return sendBatch(ctx, t.pts, t.inner, b)
-}
-
-// CopyFrom is the wrapped CopyFrom, after the point pgx.copy.
-func (t *Tx) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
-	return copyFrom(ctx, t.pts, t.inner, tableName, columnNames, rowSrc)
 }
 
 // Prepare is the wrapped transaction's Prepare; it has no point.

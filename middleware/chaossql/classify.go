@@ -96,80 +96,41 @@ func Classify(query string) string {
 	return ClassOther
 }
 
-// dmlClass returns the class of a statement whose main keyword is w, for
-// the keywords that may follow a WITH clause, or "" for any other word.
-func dmlClass(w string) string {
-	switch len(w) {
-	case 5:
-		switch {
-		case strings.EqualFold(w, "table"):
-			return ClassSelect
-		case strings.EqualFold(w, "merge"):
-			return ClassMerge
-		}
-	case 6:
-		switch {
-		case strings.EqualFold(w, "select"), strings.EqualFold(w, "values"):
-			return ClassSelect
-		case strings.EqualFold(w, "insert"), strings.EqualFold(w, "upsert"):
-			return ClassInsert
-		case strings.EqualFold(w, "update"):
-			return ClassUpdate
-		case strings.EqualFold(w, "delete"):
-			return ClassDelete
-		}
-	case 7:
-		if strings.EqualFold(w, "replace") {
-			return ClassInsert
+// keyword is a statement's first (or main) keyword and its class.
+type keyword struct{ word, class string }
+
+// dmlKeywords are the keywords that may follow a WITH clause.
+var dmlKeywords = []keyword{
+	{"select", ClassSelect}, {"values", ClassSelect}, {"table", ClassSelect},
+	{"insert", ClassInsert}, {"upsert", ClassInsert}, {"replace", ClassInsert},
+	{"update", ClassUpdate}, {"delete", ClassDelete}, {"merge", ClassMerge},
+}
+
+// leadKeywords are the keywords of DDL and transaction control.
+var leadKeywords = []keyword{
+	{"create", ClassDDL}, {"alter", ClassDDL}, {"drop", ClassDDL}, {"truncate", ClassDDL}, {"rename", ClassDDL},
+	{"begin", ClassTx}, {"start", ClassTx}, {"commit", ClassTx}, {"end", ClassTx},
+	{"rollback", ClassTx}, {"abort", ClassTx}, {"savepoint", ClassTx}, {"release", ClassTx},
+}
+
+// keywordClass returns the class of the keyword of keywords that w is, in
+// any case, or "" if w is none of them.
+func keywordClass(keywords []keyword, w string) string {
+	for _, k := range keywords {
+		if len(k.word) == len(w) && strings.EqualFold(k.word, w) {
+			return k.class
 		}
 	}
 	return ""
 }
 
+// dmlClass returns the class of a statement whose main keyword is w, for
+// the keywords that may follow a WITH clause, or "" for any other word.
+func dmlClass(w string) string { return keywordClass(dmlKeywords, w) }
+
 // leadClass returns the class of a statement that starts with w, for the
 // keywords of DDL and transaction control, or "" for any other word.
-func leadClass(w string) string {
-	switch len(w) {
-	case 3:
-		if strings.EqualFold(w, "end") {
-			return ClassTx
-		}
-	case 4:
-		if strings.EqualFold(w, "drop") {
-			return ClassDDL
-		}
-	case 5:
-		switch {
-		case strings.EqualFold(w, "alter"):
-			return ClassDDL
-		case strings.EqualFold(w, "begin"), strings.EqualFold(w, "start"), strings.EqualFold(w, "abort"):
-			return ClassTx
-		}
-	case 6:
-		switch {
-		case strings.EqualFold(w, "create"), strings.EqualFold(w, "rename"):
-			return ClassDDL
-		case strings.EqualFold(w, "commit"):
-			return ClassTx
-		}
-	case 7:
-		if strings.EqualFold(w, "release") {
-			return ClassTx
-		}
-	case 8:
-		switch {
-		case strings.EqualFold(w, "truncate"):
-			return ClassDDL
-		case strings.EqualFold(w, "rollback"):
-			return ClassTx
-		}
-	case 9:
-		if strings.EqualFold(w, "savepoint") {
-			return ClassTx
-		}
-	}
-	return ""
-}
+func leadClass(w string) string { return keywordClass(leadKeywords, w) }
 
 // classifyWith finds the main statement after a WITH clause whose first
 // token starts at q[i]: the first keyword of dmlClass at parenthesis depth

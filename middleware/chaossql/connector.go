@@ -51,16 +51,23 @@ var (
 // Connect implements driver.Connector: sql.connect fires before the wrapped
 // connector connects.
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
-	if p := c.pts.connect; p.Armed() {
+	return openConn(ctx, c.pts, func() (driver.Conn, error) { return c.inner.Connect(ctx) })
+}
+
+// openConn opens a connection with open after the point sql.connect of
+// pts, and returns it wrapped with the points: what Connect of a wrapped
+// connector and Open of a wrapped driver share.
+func openConn(ctx context.Context, pts *points, open func() (driver.Conn, error)) (driver.Conn, error) {
+	if p := pts.connect; p.Armed() {
 		if err := evaluate(ctx, p, "", nil); err != nil {
 			return nil, err
 		}
 	}
-	ci, err := c.inner.Connect(ctx)
+	ci, err := open()
 	if err != nil {
 		return nil, err
 	}
-	return newConn(ci, c.pts), nil
+	return newConn(ci, pts), nil
 }
 
 // Driver implements driver.Connector.

@@ -66,17 +66,7 @@ var (
 // Open implements driver.Driver: sql.connect fires before the wrapped
 // driver opens the connection.
 func (d *wrappedDriver) Open(name string) (driver.Conn, error) {
-	if p := d.pts.connect; p.Armed() {
-		ctx := context.Background()
-		if err := evaluate(ctx, p, "", nil); err != nil {
-			return nil, err
-		}
-	}
-	ci, err := d.inner.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	return newConn(ci, d.pts), nil
+	return openConn(context.Background(), d.pts, func() (driver.Conn, error) { return d.inner.Open(name) })
 }
 
 // OpenConnector implements driver.DriverContext.

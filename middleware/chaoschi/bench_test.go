@@ -2,13 +2,13 @@ package chaoschi_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/middleware/chaoschi"
+	"github.com/faultline-go/faultline/middleware/internal/routertest"
 )
 
 // BenchmarkMiddleware serves GET /shop/items/abc, a route of a mounted
@@ -25,26 +25,11 @@ func BenchmarkMiddleware(b *testing.B) {
 		routes(r)
 		return r
 	}
-	engine := func(plan string) *chaos.Engine {
-		e := chaos.New(chaos.WithSeed(1))
-		if plan != "" {
-			if err := e.Apply(chaos.MustParsePlan(plan)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return e
-	}
-	serve := func(b *testing.B, h http.Handler) {
-		b.ReportAllocs()
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("GET", "/shop/items/abc", nil)
-		for b.Loop() {
-			rec.Body.Reset()
-			h.ServeHTTP(rec, req)
-		}
-	}
+	serve := func(b *testing.B, h http.Handler) { routertest.Serve(b, h, "GET", "/shop/items/abc") }
 	b.Run("bare", func(b *testing.B) { serve(b, router(nil)) })
-	b.Run("disabled", func(b *testing.B) { serve(b, router(engine(""))) })
-	b.Run("armed-elsewhere", func(b *testing.B) { serve(b, router(engine(`db.query=error(x)`))) })
-	b.Run("armed-1pct", func(b *testing.B) { serve(b, router(engine(`"GET /shop/items/{sku}"=1%status(503)`))) })
+	b.Run("disabled", func(b *testing.B) { serve(b, router(routertest.Engine(b, ""))) })
+	b.Run("armed-elsewhere", func(b *testing.B) { serve(b, router(routertest.Engine(b, `db.query=error(x)`))) })
+	b.Run("armed-1pct", func(b *testing.B) {
+		serve(b, router(routertest.Engine(b, `"GET /shop/items/{sku}"=1%status(503)`)))
+	})
 }

@@ -1,12 +1,9 @@
 package chaoschi_test
 
 import (
-	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -16,6 +13,7 @@ import (
 	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/middleware/chaoschi"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
+	"github.com/faultline-go/faultline/middleware/internal/routertest"
 )
 
 // reply answers with its own name, so a test sees which handler ran.
@@ -40,24 +38,6 @@ func routes(r chi.Router) {
 		r.Get("/health", reply("health"))
 	})
 	r.Get("/debug/faultline/*", reply("admin"))
-}
-
-// do serves method target with h and returns the status and the body.
-func do(t *testing.T, h http.Handler, method, target string) (int, string) {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
-	return rec.Code, rec.Body.String()
-}
-
-// hasPoint reports whether e has a point called name.
-func hasPoint(e *chaos.Engine, name string) bool {
-	for _, ps := range e.Stats().Points {
-		if ps.Point == name {
-			return true
-		}
-	}
-	return false
 }
 
 // TestPatternFires proves that, wherever the middleware sits in a chi
@@ -88,60 +68,20 @@ func TestPatternFires(t *testing.T) {
 			return r
 		}},
 	}
-	cases := []struct {
-		method, path, point, body string
-	}{
-		{"GET", "/orders/42", "GET /orders/{id}", "order"},
-		{"POST", "/orders", "POST /orders", "create"},
-		{"PUT", "/api/users/7", "PUT /api/users/{id}", "user"},
-		{"GET", "/shop/items/abc", "GET /shop/items/{sku}", "item"},
-		{"GET", "/legacy/x/y", "GET /legacy/*", "legacy"},
-		{"GET", "/health", "GET /health", "health"},
+	cases := []routertest.Route{
+		{Method: "GET", Path: "/orders/42", Point: "GET /orders/{id}", Body: "order"},
+		{Method: "POST", Path: "/orders", Point: "POST /orders", Body: "create"},
+		{Method: "PUT", Path: "/api/users/7", Point: "PUT /api/users/{id}", Body: "user"},
+		{Method: "GET", Path: "/shop/items/abc", Point: "GET /shop/items/{sku}", Body: "item"},
+		{Method: "GET", Path: "/legacy/x/y", Point: "GET /legacy/*", Body: "legacy"},
+		{Method: "GET", Path: "/health", Point: "GET /health", Body: "health"},
 	}
 	for _, pl := range placements {
 		t.Run(pl.name, func(t *testing.T) {
 			t.Parallel()
-			for _, c := range cases {
-				t.Run(c.point, func(t *testing.T) {
-					e := chaostest.New(t)
-					srv := httptest.NewServer(pl.build(e))
-					defer srv.Close()
-					chaostest.Enable(t, e, fmt.Sprintf("%q=status(418)", c.point))
-					if code, body := get(t, srv, c.method, c.path); code != 418 {
-						t.Errorf("%s %s: %d %q, want 418 from the point %q", c.method, c.path, code, body, c.point)
-					}
-					// Every other route is untouched.
-					for _, o := range cases {
-						if o == c {
-							continue
-						}
-						if code, body := get(t, srv, o.method, o.path); code != 200 || body != o.body {
-							t.Errorf("%s %s with a plan on %q: %d %q, want 200 %q", o.method, o.path, c.point, code, body, o.body)
-						}
-					}
-				})
-			}
+			routertest.RouteFires(t, pl.build, cases)
 		})
 	}
-}
-
-// get sends method path to srv and returns the status and the body.
-func get(t *testing.T, srv *httptest.Server, method, path string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
 }
 
 // TestSubrouterUse proves that the middleware given to the Use of a
@@ -162,9 +102,7 @@ func TestSubrouterUse(t *testing.T) {
 	r.Mount("/shop", shop)
 	r.With(mw).Delete("/carts/{id}", reply("cart"))
 
-	if err := e.Apply(chaos.MustParsePlan(`"GET /api/users/{id}"=status(501);"GET /shop/items/{sku}"=status(502);"DELETE /carts/{id}"=status(503)`)); err != nil {
-		t.Fatal(err)
-	}
+	routertest.Apply(t, e, `"GET /api/users/{id}"=status(501);"GET /shop/items/{sku}"=status(502);"DELETE /carts/{id}"=status(503)`)
 	for _, c := range []struct {
 		method, path string
 		want         int
@@ -173,12 +111,12 @@ func TestSubrouterUse(t *testing.T) {
 		{"GET", "/shop/items/x", 502},
 		{"DELETE", "/carts/9", 503},
 	} {
-		if code, body := do(t, r, c.method, c.path); code != c.want {
-			t.Errorf("%s %s: %d %q, want %d", c.method, c.path, code, body, c.want)
+		if rec := routertest.Do(r, c.method, c.path); rec.Code != c.want {
+			t.Errorf("%s %s: %d %q, want %d", c.method, c.path, rec.Code, rec.Body.String(), c.want)
 		}
 	}
 	for _, bad := range []string{"GET /users/{id}", "GET /items/{sku}", "GET (unmatched)"} {
-		if hasPoint(e, bad) {
+		if routertest.HasPoint(e, bad) {
 			t.Errorf("point %q made; want only full patterns", bad)
 		}
 	}
@@ -193,26 +131,8 @@ func TestUnmatchedBounded(t *testing.T) {
 	r.Use(chaoschi.Middleware(e))
 	routes(r)
 	// Arm the engine, so that the middleware looks for routes at all.
-	if err := e.Apply(chaos.MustParsePlan(`"GET /orders/{id}"=status(503)`)); err != nil {
-		t.Fatal(err)
-	}
-	before := len(e.Stats().Points)
-	rng := rand.New(rand.NewPCG(1, 2))
-	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "BREW", "PROPFIND"}
-	for i := range 1000 {
-		path := fmt.Sprintf("/nope/%d/%x", i, rng.Uint64())
-		do(t, r, methods[rng.IntN(len(methods))], path)
-	}
-	made := len(e.Stats().Points) - before
-	if made > 10 {
-		t.Errorf("1,000 unmatched paths made %d points, want at most 10", made)
-	}
-	for _, ps := range e.Stats().Points {
-		if strings.Contains(ps.Point, "/nope/") {
-			t.Errorf("point named after a path: %q", ps.Point)
-		}
-	}
-	if !hasPoint(e, "GET (unmatched)") {
+	routertest.UnmatchedBounded(t, e, r, `"GET /orders/{id}"=status(503)`)
+	if !routertest.HasPoint(e, "GET (unmatched)") {
 		t.Error(`no point "GET (unmatched)"`)
 	}
 }
@@ -231,18 +151,12 @@ func TestRecovererPanic(t *testing.T) {
 	defer srv.Close()
 
 	chaostest.Enable(t, e, `"GET /orders/{id}"=panic(boom);"POST /orders"=abort`)
-	if code, _ := get(t, srv, "GET", "/orders/1"); code != http.StatusInternalServerError {
+	if code, _ := routertest.Get(t, srv, "GET", "/orders/1"); code != http.StatusInternalServerError {
 		t.Errorf("panic fault under Recoverer: %d, want 500", code)
 	}
-	resp, err := srv.Client().Post(srv.URL+"/orders", "text/plain", nil)
-	if err == nil {
-		resp.Body.Close()
-		t.Errorf("abort fault: got %s, want a cut connection", resp.Status)
-	}
+	routertest.AbortCuts(t, srv)
 	// The server still serves.
-	if code, body := get(t, srv, "GET", "/health"); code != 200 || body != "health" {
-		t.Errorf("after the faults: %d %q", code, body)
-	}
+	routertest.StillServes(t, srv, "the faults")
 }
 
 // TestFaults proves that status and error faults answer their codes and
@@ -255,30 +169,10 @@ func TestFaults(t *testing.T) {
 	r.Use(chaoschi.Middleware(e, chaoshttp.WithExempt("/health")))
 	routes(r)
 
-	if err := e.Apply(chaos.MustParsePlan(`"GET /orders/{id}"=status(503,"later");"POST /orders"=error(nope,502);*=status(500)`)); err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	r.ServeHTTP(rec, httptest.NewRequest("GET", "/orders/1", nil))
-	if rec.Code != 503 || rec.Body.String() != "later" {
-		t.Errorf("status fault: %d %q, want 503 \"later\"", rec.Code, rec.Body.String())
-	}
-	if got, want := rec.Header().Get(chaoshttp.HeaderInjected), `status; point="GET /orders/{id}"`; got != want {
-		t.Errorf("%s = %q, want %q", chaoshttp.HeaderInjected, got, want)
-	}
-	if code, body := do(t, r, "POST", "/orders"); code != 502 || !strings.Contains(body, "nope") {
-		t.Errorf("error fault: %d %q, want 502 with the message", code, body)
-	}
+	routertest.Apply(t, e, `"GET /orders/{id}"=status(503,"later");"POST /orders"=error(nope,502);*=status(500)`)
+	routertest.StatusAndError(t, r, "GET /orders/{id}")
 	// Exempt: the admin prefix always, and the prefix given by option.
-	for _, p := range []string{"/debug/faultline/kill", "/health"} {
-		if code, _ := do(t, r, "GET", p); code != 200 {
-			t.Errorf("exempt %s: %d, want 200", p, code)
-		}
-	}
-	e.Disable("test")
-	if code, body := do(t, r, "GET", "/orders/1"); code != 200 || body != "order" {
-		t.Errorf("after the kill switch: %d %q, want 200 \"order\"", code, body)
-	}
+	routertest.KillSwitchAndExempt(t, e, r, "/debug/faultline/kill", "/health")
 }
 
 // TestHeaderLabel proves that chaoshttp's options reach the middleware: a
@@ -289,18 +183,7 @@ func TestHeaderLabel(t *testing.T) {
 	r := chi.NewRouter()
 	r.Use(chaoschi.Middleware(e, chaoshttp.WithHeaderLabel("X-Tenant", "tenant")))
 	routes(r)
-	if err := e.Apply(chaos.MustParsePlan(`"GET /orders/{id}"=status(503)[label.tenant=acme]`)); err != nil {
-		t.Fatal(err)
-	}
-	for tenant, want := range map[string]int{"acme": 503, "other": 200} {
-		req := httptest.NewRequest("GET", "/orders/1", nil)
-		req.Header.Set("X-Tenant", tenant)
-		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
-		if rec.Code != want {
-			t.Errorf("tenant %s: %d, want %d", tenant, rec.Code, want)
-		}
-	}
+	routertest.HeaderLabel(t, e, r, "GET /orders/{id}")
 }
 
 // TestDisabledAllocs proves that, with no plan applied, the middleware adds
@@ -315,15 +198,7 @@ func TestDisabledAllocs(t *testing.T) {
 	wrapped := chi.NewRouter()
 	wrapped.Use(chaoschi.Middleware(e))
 	routes(wrapped)
-	measure := func(h http.Handler) float64 {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("GET", "/shop/items/abc", nil)
-		return testing.AllocsPerRun(200, func() {
-			rec.Body.Reset()
-			h.ServeHTTP(rec, req)
-		})
-	}
-	if b, w := measure(bare), measure(wrapped); w > b {
+	if b, w := routertest.Allocs(bare, "GET", "/shop/items/abc"), routertest.Allocs(wrapped, "GET", "/shop/items/abc"); w > b {
 		t.Errorf("disabled middleware: %v allocs per request, bare chi %v", w, b)
 	}
 }

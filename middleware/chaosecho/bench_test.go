@@ -2,11 +2,11 @@ package chaosecho_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/middleware/chaosecho"
+	"github.com/faultline-go/faultline/middleware/internal/routertest"
 )
 
 // BenchmarkMiddleware serves PUT /api/users/7, a route of a group, through
@@ -17,24 +17,8 @@ import (
 // nothing fires), and "armed-1pct" with a rule on the route that fires for
 // 1% of requests.
 func BenchmarkMiddleware(b *testing.B) {
-	engine := func(plan string) *chaos.Engine {
-		e := chaos.New(chaos.WithSeed(1))
-		if plan != "" {
-			if err := e.Apply(chaos.MustParsePlan(plan)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return e
-	}
-	serve := func(b *testing.B, h http.Handler) {
-		b.ReportAllocs()
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("PUT", "/api/users/7", nil)
-		for b.Loop() {
-			rec.Body.Reset()
-			h.ServeHTTP(rec, req)
-		}
-	}
+	engine := func(plan string) *chaos.Engine { return routertest.Engine(b, plan) }
+	serve := func(b *testing.B, h http.Handler) { routertest.Serve(b, h, "PUT", "/api/users/7") }
 	b.Run("bare", func(b *testing.B) { serve(b, newServer()) })
 	b.Run("noop-middleware", func(b *testing.B) { serve(b, newServer(noop)) })
 	b.Run("disabled", func(b *testing.B) { serve(b, newServer(chaosecho.Middleware(engine("")))) })

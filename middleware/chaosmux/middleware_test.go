@@ -1,9 +1,7 @@
 package chaosmux_test
 
 import (
-	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/faultline-go/faultline/chaos/chaostest"
 	"github.com/faultline-go/faultline/middleware/chaoshttp"
 	"github.com/faultline-go/faultline/middleware/chaosmux"
+	"github.com/faultline-go/faultline/middleware/internal/routertest"
 )
 
 // reply answers with its own name, so a test sees which handler ran.
@@ -39,33 +38,6 @@ func newRouter(mw mux.MiddlewareFunc) *mux.Router {
 	return r
 }
 
-// do serves method target with h and returns the status and the body.
-func do(t *testing.T, h http.Handler, method, target string) (int, string) {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
-	return rec.Code, rec.Body.String()
-}
-
-// get sends method path to srv and returns the status and the body.
-func get(t *testing.T, srv *httptest.Server, method, path string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
 // TestTemplateFires proves that, under Use and around the router, a plan
 // on the route's full template fires for a request of that route and for
 // no other, through a real server.
@@ -78,36 +50,16 @@ func TestTemplateFires(t *testing.T) {
 		{"Use", func(e *chaos.Engine) http.Handler { return newRouter(chaosmux.Middleware(e)) }},
 		{"around router", func(e *chaos.Engine) http.Handler { return chaosmux.Middleware(e)(newRouter(nil)) }},
 	}
-	cases := []struct {
-		method, path, point, body string
-	}{
-		{"GET", "/orders/42", "GET /orders/{id}", "order"},
-		{"POST", "/orders", "POST /orders", "create"},
-		{"PUT", "/api/users/7", "PUT /api/users/{id:[0-9]+}", "user"},
-		{"DELETE", "/health", "DELETE /health", "health"},
+	cases := []routertest.Route{
+		{Method: "GET", Path: "/orders/42", Point: "GET /orders/{id}", Body: "order"},
+		{Method: "POST", Path: "/orders", Point: "POST /orders", Body: "create"},
+		{Method: "PUT", Path: "/api/users/7", Point: "PUT /api/users/{id:[0-9]+}", Body: "user"},
+		{Method: "DELETE", Path: "/health", Point: "DELETE /health", Body: "health"},
 	}
 	for _, pl := range placements {
 		t.Run(pl.name, func(t *testing.T) {
 			t.Parallel()
-			for _, c := range cases {
-				t.Run(c.point, func(t *testing.T) {
-					e := chaostest.New(t)
-					srv := httptest.NewServer(pl.build(e))
-					defer srv.Close()
-					chaostest.Enable(t, e, fmt.Sprintf("%q=status(418)", c.point))
-					if code, body := get(t, srv, c.method, c.path); code != 418 {
-						t.Errorf("%s %s: %d %q, want 418 from the point %q", c.method, c.path, code, body, c.point)
-					}
-					for _, o := range cases {
-						if o == c {
-							continue
-						}
-						if code, body := get(t, srv, o.method, o.path); code != 200 || body != o.body {
-							t.Errorf("%s %s with a plan on %q: %d %q, want 200 %q", o.method, o.path, c.point, code, body, o.body)
-						}
-					}
-				})
-			}
+			routertest.RouteFires(t, pl.build, cases)
 		})
 	}
 }
@@ -124,24 +76,7 @@ func TestUnmatchedBounded(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := chaos.New(chaos.WithSeed(1))
-			h := build(e)
-			if err := e.Apply(chaos.MustParsePlan(`"GET /orders/{id}"=status(503)`)); err != nil {
-				t.Fatal(err)
-			}
-			before := len(e.Stats().Points)
-			rng := rand.New(rand.NewPCG(1, 2))
-			methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "BREW", "PROPFIND"}
-			for i := range 1000 {
-				do(t, h, methods[rng.IntN(len(methods))], fmt.Sprintf("/nope/%d/%x", i, rng.Uint64()))
-			}
-			if made := len(e.Stats().Points) - before; made > 10 {
-				t.Errorf("1,000 unmatched paths made %d points, want at most 10", made)
-			}
-			for _, ps := range e.Stats().Points {
-				if strings.Contains(ps.Point, "/nope/") {
-					t.Errorf("point named after a path: %q", ps.Point)
-				}
-			}
+			routertest.UnmatchedBounded(t, e, build(e), `"GET /orders/{id}"=status(503)`)
 		})
 	}
 }
@@ -164,17 +99,13 @@ func TestPanic(t *testing.T) {
 		resp.Body.Close()
 		t.Errorf("panic fault: got %s, want a cut connection", resp.Status)
 	}
-	if code, body := get(t, srv, "GET", "/health"); code != 200 || body != "health" {
-		t.Errorf("after the panic: %d %q", code, body)
-	}
+	routertest.StillServes(t, srv, "the panic")
 
 	e2 := chaos.New(chaos.WithSeed(1))
 	r := newRouter(chaosmux.Middleware(e2, chaoshttp.WithRecoverPanics()))
-	if err := e2.Apply(chaos.MustParsePlan(`"GET /orders/{id}"=panic(boom)`)); err != nil {
-		t.Fatal(err)
-	}
-	if code, body := do(t, r, "GET", "/orders/1"); code != 500 || !strings.Contains(body, "boom") {
-		t.Errorf("recovered panic fault: %d %q, want 500", code, body)
+	routertest.Apply(t, e2, `"GET /orders/{id}"=panic(boom)`)
+	if rec := routertest.Do(r, "GET", "/orders/1"); rec.Code != 500 || !strings.Contains(rec.Body.String(), "boom") {
+		t.Errorf("recovered panic fault: %d %q, want 500", rec.Code, rec.Body.String())
 	}
 }
 
@@ -185,27 +116,9 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	e := chaos.New(chaos.WithSeed(1))
 	r := newRouter(chaosmux.Middleware(e))
-	if err := e.Apply(chaos.MustParsePlan(`"GET /orders/{id}"=status(503,"later");"POST /orders"=error(nope,502);*=status(500)`)); err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	r.ServeHTTP(rec, httptest.NewRequest("GET", "/orders/1", nil))
-	if rec.Code != 503 || rec.Body.String() != "later" {
-		t.Errorf("status fault: %d %q, want 503 \"later\"", rec.Code, rec.Body.String())
-	}
-	if got, want := rec.Header().Get(chaoshttp.HeaderInjected), `status; point="GET /orders/{id}"`; got != want {
-		t.Errorf("%s = %q, want %q", chaoshttp.HeaderInjected, got, want)
-	}
-	if code, body := do(t, r, "POST", "/orders"); code != 502 || !strings.Contains(body, "nope") {
-		t.Errorf("error fault: %d %q, want 502 with the message", code, body)
-	}
-	if code, _ := do(t, r, "GET", "/debug/faultline/kill"); code != 200 {
-		t.Errorf("admin prefix: %d, want 200", code)
-	}
-	e.Disable("test")
-	if code, body := do(t, r, "GET", "/orders/1"); code != 200 || body != "order" {
-		t.Errorf("after the kill switch: %d %q, want 200 \"order\"", code, body)
-	}
+	routertest.Apply(t, e, `"GET /orders/{id}"=status(503,"later");"POST /orders"=error(nope,502);*=status(500)`)
+	routertest.StatusAndError(t, r, "GET /orders/{id}")
+	routertest.KillSwitchAndExempt(t, e, r, "/debug/faultline/kill")
 }
 
 // noop is a middleware that does nothing, in the usual closure form: what
@@ -223,14 +136,7 @@ func TestDisabledAllocs(t *testing.T) {
 		t.Skip("allocation counts are not exact under the race detector (sync.Pool drops items at random)")
 	}
 	e := chaos.New(chaos.WithSeed(1))
-	measure := func(h http.Handler) float64 {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("PUT", "/api/users/7", nil)
-		return testing.AllocsPerRun(200, func() {
-			rec.Body.Reset()
-			h.ServeHTTP(rec, req)
-		})
-	}
+	measure := func(h http.Handler) float64 { return routertest.Allocs(h, "PUT", "/api/users/7") }
 	bare, withNoop := measure(newRouter(nil)), measure(newRouter(noop))
 	if w := measure(newRouter(chaosmux.Middleware(e))); w > withNoop {
 		t.Errorf("disabled middleware under Use: %v allocs per request, gorilla/mux with a no-op middleware %v", w, withNoop)

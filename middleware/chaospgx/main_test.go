@@ -12,14 +12,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/internal/testservers"
 )
-
-// stopServer stops the shared cluster, if one was started.
-var stopServer = func() {}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopServer()
+	testservers.Stop()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -31,31 +29,13 @@ func TestMain(m *testing.M) {
 
 var bg = context.Background()
 
-// serverDSN returns the DSN of the shared cluster's postgres database.
-// Where no cluster can run it skips the test, saying how to install
-// PostgreSQL, or fails it when FAULTLINE_REQUIRE_SERVERS=1 (as in CI), so
-// that a missing server never hides a gap.
-func serverDSN(t testing.TB) string {
-	t.Helper()
-	dsn, err := startServer()
-	if err == nil {
-		return dsn
-	}
-	msg := fmt.Sprintf("no PostgreSQL for this test: %v; install it with `apt-get install postgresql` (.ci/services.sh does)", err)
-	if os.Getenv("FAULTLINE_REQUIRE_SERVERS") == "1" {
-		t.Fatal(msg + " (FAULTLINE_REQUIRE_SERVERS=1)")
-	}
-	t.Skip(msg)
-	return ""
-}
-
 var dbSeq atomic.Int64
 
 // newDatabase creates a database of the test's own in the shared cluster
 // and returns its DSN.
 func newDatabase(t testing.TB) string {
 	t.Helper()
-	dsn := serverDSN(t)
+	dsn := testservers.SharedPostgres(t)
 	admin, err := pgx.Connect(bg, dsn)
 	if err != nil {
 		t.Fatal(err)

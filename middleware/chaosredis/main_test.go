@@ -13,17 +13,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/internal/testservers"
 	"github.com/faultline-go/faultline/middleware/chaosredis"
 )
-
-// stopServer stops the shared server, if one was started.
-var stopServer = func() {}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	// The server is stopped before looking for leaks: the goroutine that
 	// waits for its process ends with it.
-	stopServer()
+	testservers.Stop()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -33,22 +31,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// serverAddr returns the address of the shared redis-server. Where none
-// can run it skips the test, saying how to install one, or fails it when
-// FAULTLINE_REQUIRE_SERVERS=1 (as in CI), so that a missing server never
-// hides a gap.
+// serverAddr returns the address of the redis-server that the tests of
+// the package share, or skips or fails t where none can run.
 func serverAddr(t testing.TB) string {
 	t.Helper()
-	addr, err := startServer()
-	if err == nil {
-		return addr
-	}
-	msg := fmt.Sprintf("no Redis server for this test: %v; install one with `apt-get install redis-server` (.ci/services.sh does)", err)
-	if os.Getenv("FAULTLINE_REQUIRE_SERVERS") == "1" {
-		t.Fatal(msg + " (FAULTLINE_REQUIRE_SERVERS=1)")
-	}
-	t.Skip(msg)
-	return ""
+	return testservers.Redis(t)
 }
 
 // newClient returns a client of the shared server, closed when the test

@@ -7,14 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +14,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/internal/testservers"
 	"github.com/faultline-go/faultline/middleware/chaossql"
 )
 
@@ -154,91 +147,15 @@ type pgAdmin struct {
 	dsn string
 }
 
-// pgStart makes a throwaway PostgreSQL cluster with initdb in a temporary
-// directory, starts it on 127.0.0.1 and a free port, and stops and
-// removes it when t ends.
+// pgStart makes a throwaway PostgreSQL cluster, stopped and removed when t
+// ends, and returns a bare connection to its postgres database.
 func pgStart(t *testing.T) pgAdmin {
 	t.Helper()
-	bin, err := pgBinDir()
-	if err != nil {
-		msg := fmt.Sprintf("no PostgreSQL for this test: %v; install it with `apt-get install postgresql` (.ci/services.sh does)", err)
-		if os.Getenv("FAULTLINE_REQUIRE_SERVERS") == "1" {
-			t.Fatal(msg + " (FAULTLINE_REQUIRE_SERVERS=1)")
-		}
-		t.Skip(msg)
-	}
-	dir, err := os.MkdirTemp("", "faultline-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	// PostgreSQL refuses to run as root: run it as the postgres user, as
-	// `su postgres` would, without a shell to quote for.
-	var attr *syscall.SysProcAttr
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Fatalf("running as root, and no postgres user to run PostgreSQL as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		attr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-	}
-	run := func(name string, args ...string) error {
-		cmd := exec.Command(filepath.Join(bin, name), args...)
-		cmd.SysProcAttr = attr
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v\n%s", name, err, out)
-		}
-		return nil
-	}
-	data := filepath.Join(dir, "data")
-	if err := run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	opts := fmt.Sprintf("-k %s -h 127.0.0.1 -p %d -c fsync=off -c synchronous_commit=off -c full_page_writes=off", dir, port)
-	if err := run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
-		t.Fatalf("%v\n%s", err, log)
-	}
-	t.Cleanup(func() {
-		if err := run("pg_ctl", "-D", data, "-m", "fast", "-w", "stop"); err != nil {
-			t.Error(err)
-		}
-	})
-	dsn := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	dsn := testservers.Postgres(t)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return pgAdmin{DB: db, dsn: dsn}
-}
-
-// pgBinDir returns the directory of initdb and pg_ctl: from PATH, or the
-// newest Debian /usr/lib/postgresql/N/bin.
-func pgBinDir() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		return filepath.Dir(p), nil
-	}
-	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-	if len(bins) == 0 {
-		return "", errors.New("PostgreSQL (initdb, pg_ctl) is not installed")
-	}
-	version := func(p string) int {
-		v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(p))))
-		return v
-	}
-	sort.Slice(bins, func(i, j int) bool { return version(bins[i]) < version(bins[j]) })
-	return filepath.Dir(bins[len(bins)-1]), nil
 }

@@ -3,6 +3,8 @@ package faults_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +21,10 @@ func init() {
 	}
 }
 
+// registerRuns numbers the runs of TestRegister, so that -count=N
+// registers a fresh name each time: the registry is process-wide.
+var registerRuns atomic.Int64
+
 func TestRegister(t *testing.T) {
 	fn := func(context.Context, string) error { return nil }
 	tests := []struct {
@@ -26,7 +32,7 @@ func TestRegister(t *testing.T) {
 		fn   faults.Func
 		ok   bool
 	}{
-		{"faultstest.other", fn, true},
+		{fmt.Sprintf("faultstest.other%d", registerRuns.Add(1)), fn, true},
 		{"faultstest.fake", fn, false}, // registered at init
 		{"", fn, false},
 		{"delay", fn, false},

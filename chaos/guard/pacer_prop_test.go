@@ -109,7 +109,10 @@ func TestPacerKeepsTheSLO(t *testing.T) {
 				if rate > planRate+1e-12 || (maxRate > 0 && rate > maxRate+1e-12) {
 					rt.Fatalf("%s interval %d: effective rate %v above the plan's %v or the policy's %v", phase, k, rate, planRate, maxRate)
 				}
-				if errRatio > budget && (phase != "climb" || rate > 0) {
+				// One call's worth of slack: the simulated baseline fails a
+				// whole number of calls per step, which can round its
+				// share of an interval just above the drawn burn.
+				if errRatio > budget+1.0/(10*perStep) && (phase != "climb" || rate > 0) {
 					rt.Fatalf("%s interval %d: error ratio %v over the budget %v at baseline %v and effective rate %v (scale %v)",
 						phase, k, errRatio, budget, b, rate, e.RateScale())
 				}

@@ -62,30 +62,40 @@ func metrics(t testing.TB) (*sdkmetric.MeterProvider, *sdkmetric.ManualReader) {
 	return mp, r
 }
 
-// sums collects r and returns the int64 sums of the metric called name,
-// keyed by their attributes in the form attrKey.
-func sums(t testing.TB, r *sdkmetric.ManualReader, name string) map[string]int64 {
+// collect collects r and returns the metrics called name (none, or one
+// per scope that made it).
+func collect(t testing.TB, r *sdkmetric.ManualReader, name string) []metricdata.Metrics {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := r.Collect(context.Background(), &rm); err != nil {
 		t.Fatalf("collecting metrics: %v", err)
 	}
-	out := make(map[string]int64)
+	var out []metricdata.Metrics
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
+			if m.Name == name {
+				out = append(out, m)
 			}
-			sum, ok := m.Data.(metricdata.Sum[int64])
-			if !ok {
-				t.Fatalf("%s is a %T, want a Sum[int64]", name, m.Data)
-			}
-			if !sum.IsMonotonic || sum.Temporality != metricdata.CumulativeTemporality {
-				t.Errorf("%s: monotonic %v, temporality %v; want a cumulative counter", name, sum.IsMonotonic, sum.Temporality)
-			}
-			for _, dp := range sum.DataPoints {
-				out[attrKey(dp.Attributes.ToSlice())] += dp.Value
-			}
+		}
+	}
+	return out
+}
+
+// sums collects r and returns the int64 sums of the metric called name,
+// keyed by their attributes in the form attrKey.
+func sums(t testing.TB, r *sdkmetric.ManualReader, name string) map[string]int64 {
+	t.Helper()
+	out := make(map[string]int64)
+	for _, m := range collect(t, r, name) {
+		sum, ok := m.Data.(metricdata.Sum[int64])
+		if !ok {
+			t.Fatalf("%s is a %T, want a Sum[int64]", name, m.Data)
+		}
+		if !sum.IsMonotonic || sum.Temporality != metricdata.CumulativeTemporality {
+			t.Errorf("%s: monotonic %v, temporality %v; want a cumulative counter", name, sum.IsMonotonic, sum.Temporality)
+		}
+		for _, dp := range sum.DataPoints {
+			out[attrKey(dp.Attributes.ToSlice())] += dp.Value
 		}
 	}
 	return out

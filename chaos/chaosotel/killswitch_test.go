@@ -1,7 +1,6 @@
 package chaosotel_test
 
 import (
-	"context"
 	"testing"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -22,23 +21,15 @@ func TestKillSwitchGauges(t *testing.T) {
 	defer stop()
 	read := func() (kill int64, reason string, scale float64) {
 		t.Helper()
-		var rm metricdata.ResourceMetrics
-		if err := r.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
-		}
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				switch m.Name {
-				case chaosotel.KillSwitchMetric:
-					dp := m.Data.(metricdata.Gauge[int64]).DataPoints[0]
-					kill = dp.Value
-					if v, ok := dp.Attributes.Value(chaosotel.ReasonKey); ok {
-						reason = v.AsString()
-					}
-				case chaosotel.RateScaleMetric:
-					scale = m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value
-				}
+		for _, m := range collect(t, r, chaosotel.KillSwitchMetric) {
+			dp := m.Data.(metricdata.Gauge[int64]).DataPoints[0]
+			kill = dp.Value
+			if v, ok := dp.Attributes.Value(chaosotel.ReasonKey); ok {
+				reason = v.AsString()
 			}
+		}
+		for _, m := range collect(t, r, chaosotel.RateScaleMetric) {
+			scale = m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value
 		}
 		return kill, reason, scale
 	}

@@ -83,26 +83,17 @@ func TestUnusedRulesGaugeOff(t *testing.T) {
 // name, keyed by their attributes in the form attrKey.
 func gauges(t testing.TB, r *sdkmetric.ManualReader, name string) map[string]int64 {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatalf("collecting metrics: %v", err)
-	}
 	out := make(map[string]int64)
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			g, ok := m.Data.(metricdata.Gauge[int64])
-			if !ok {
-				t.Fatalf("%s is a %T, want a Gauge[int64]", name, m.Data)
-			}
-			if m.Unit != "{rule}" {
-				t.Errorf("%s has unit %q, want {rule}", name, m.Unit)
-			}
-			for _, dp := range g.DataPoints {
-				out[attrKey(dp.Attributes.ToSlice())] += dp.Value
-			}
+	for _, m := range collect(t, r, name) {
+		g, ok := m.Data.(metricdata.Gauge[int64])
+		if !ok {
+			t.Fatalf("%s is a %T, want a Gauge[int64]", name, m.Data)
+		}
+		if m.Unit != "{rule}" {
+			t.Errorf("%s has unit %q, want {rule}", name, m.Unit)
+		}
+		for _, dp := range g.DataPoints {
+			out[attrKey(dp.Attributes.ToSlice())] += dp.Value
 		}
 	}
 	return out

@@ -94,6 +94,25 @@ func (p Policy) Validate() error {
 	return compilePolicy(p).err
 }
 
+// Check bounds plan by the policy as [Engine.Apply] would, without an
+// engine, for tools that vet plan documents before they reach a service.
+// It validates the plan, then returns it as the policy lets it apply
+// (rates and latencies clamped where the policy's Clamp is set) and what
+// was clamped. The error is a [*PlanError] matching [ErrInvalidPlan] for a
+// malformed plan, or [ErrRefused] for what the policy does not allow, and
+// lists every problem with its place; the zero Policy allows every valid
+// plan.
+func (p Policy) Check(plan Plan) (Plan, []string, error) {
+	if err := plan.Validate(); err != nil {
+		return plan, nil, err
+	}
+	out, clamped, probs := compilePolicy(p).check(plan)
+	if len(probs) > 0 {
+		return plan, nil, newPlanError(ErrRefused, probs)
+	}
+	return out, clamped, nil
+}
+
 // compiledPolicy is a validated Policy ready for the engine.
 type compiledPolicy struct {
 	Policy

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -265,4 +266,43 @@ func TestDryRun(t *testing.T) {
 			t.Errorf("rule stats count dry-run fires: %+v", s.Rules[1])
 		}
 	})
+}
+
+func TestPolicyCheck(t *testing.T) {
+	pol := chaos.Policy{MaxRate: 0.1, Kinds: []faults.Kind{faults.KindError}}
+	tests := []struct {
+		plan    string
+		wantErr error
+		problem string
+		clamped int
+	}{
+		{plan: "db.query=5%error", wantErr: nil},
+		{plan: "db.query=50%error", wantErr: chaos.ErrRefused, problem: "rules[0].rate: 0.5 exceeds the policy's max rate 0.1"},
+		{plan: "db.query=5%panic", wantErr: chaos.ErrRefused, problem: "rules[0].fault"},
+		{plan: "", wantErr: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.plan, func(t *testing.T) {
+			p := chaos.MustParsePlan(tt.plan)
+			_, _, err := pol.Check(p)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("Check(%q) = %v, want %v", tt.plan, err, tt.wantErr)
+			}
+			if tt.problem != "" && !strings.Contains(err.Error(), tt.problem) {
+				t.Errorf("Check(%q) = %v, want it to name %q", tt.plan, err, tt.problem)
+			}
+		})
+	}
+	// Clamp lowers instead of refusing, and reports it.
+	clamp := pol
+	clamp.Clamp = true
+	got, clamped, err := clamp.Check(chaos.MustParsePlan("db.query=50%error"))
+	if err != nil || got.Rules[0].Rate != 0.1 || len(clamped) != 1 {
+		t.Errorf("clamping Check = %v, %q, %v; want rate 0.1 and one clamp", got, clamped, err)
+	}
+	// An invalid plan is ErrInvalidPlan, not a refusal.
+	bad := chaos.Plan{Rules: []chaos.Rule{{Point: "", Rate: 2}}}
+	if _, _, err := pol.Check(bad); !errors.Is(err, chaos.ErrInvalidPlan) {
+		t.Errorf("Check(invalid) = %v, want ErrInvalidPlan", err)
+	}
 }

@@ -26,31 +26,7 @@ func benchEngine(b *testing.B, plan string) *chaos.Point {
 
 // benchInject runs p.Inject serially and in parallel, counting the errors so
 // the work cannot be optimised away.
-func benchInject(b *testing.B, p *chaos.Point) {
-	ctx := context.Background()
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		var n int64
-		for b.Loop() {
-			if p.Inject(ctx) != nil {
-				n++
-			}
-		}
-		sink.Add(n)
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var n int64
-			for pb.Next() {
-				if p.Inject(ctx) != nil {
-					n++
-				}
-			}
-			sink.Add(n)
-		})
-	})
-}
+func benchInject(b *testing.B, p *chaos.Point) { benchInjectUnder(b, p, context.Background()) }
 
 // BenchmarkBaselineAtomicLoad is the floor the disabled path is held to: a
 // bare atomic.Pointer load and nil check.

@@ -26,6 +26,12 @@ func (rs *compiledRules) any() bool {
 // the rules that can never fire on this instance: a rate of 0, or a share
 // of instances that leaves this one out.
 func (e *Engine) compile(p Plan, now time.Time) *compiledRules {
+	return e.compileWith(p, now, e.policy, time.Time{})
+}
+
+// compileWith is compile under the policy pol, with every rule expiring
+// by until unless it is zero.
+func (e *Engine) compileWith(p Plan, now time.Time, pol *compiledPolicy, until time.Time) *compiledRules {
 	rs := &compiledRules{all: make([]*compiledRule, len(p.Rules)), exact: make(map[string][]*compiledRule)}
 	inst := mix.Mix3(e.seed, 0x1257a9ce, mix.String(e.instance))
 	for i, r := range p.Rules {
@@ -35,7 +41,10 @@ func (e *Engine) compile(p Plan, now time.Time) *compiledRules {
 		case r.Instances > 0 && !mix.Below(inst, mix.Threshold(r.Instances)):
 			continue
 		}
-		c := compileRule(i, r, now, e.policy)
+		c := compileRule(i, r, now, pol)
+		if !until.IsZero() && (c.expires.IsZero() || until.Before(c.expires)) {
+			c.expires = until
+		}
 		rs.all[i] = c
 		if c.glob.exact() {
 			rs.exact[r.Point] = append(rs.exact[r.Point], c)
@@ -92,8 +101,8 @@ func (e *Engine) expire(gen uint64) {
 	now := time.Now()
 	e.points.Range(func(_, v any) bool {
 		p := v.(*Point)
-		if b := p.loadBinding(); b != nil && !b.live(now) {
-			p.storeBinding(nil)
+		if b := p.loadBinding(); b != nil && len(b.rules) > 0 && !b.live(now) {
+			p.storeBinding(e.idle(p))
 		}
 		return true
 	})
@@ -103,8 +112,43 @@ func (e *Engine) expire(gen uint64) {
 	e.schedule(rules, now)
 }
 
-// bind returns p's binding to rules, or nil when none applies to it.
+// bind returns p's binding to the rules of the engine's plan, or, when
+// none applies to it, nil or the idle binding of an engine whose points
+// look for directives.
 func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
+	b := e.bindTo(rules, p, now, bindSpec{seed: e.seed, policy: e.policy, exact: e.exact})
+	if b == nil {
+		return e.idle(p)
+	}
+	return b
+}
+
+// idle returns the binding of a point that no rule of the plan names: nil,
+// which costs a call one atomic load, or, where the policy allows
+// request-scoped faults, a binding without rules, so that calls look for a
+// directive in their context.
+func (e *Engine) idle(p *Point) *binding {
+	if !e.scoped() {
+		return nil
+	}
+	return &binding{point: p, scoped: true}
+}
+
+// scoped reports whether the engine's points look for directives.
+func (e *Engine) scoped() bool { return e.policy != nil && e.policy.Requests.Allow }
+
+// bindSpec says how bindTo binds: with what seed and policy, whether on
+// the exact sequence, and for a directive's rules, which.
+type bindSpec struct {
+	seed   uint64
+	policy *compiledPolicy
+	exact  bool
+	scope  *scope
+}
+
+// bindTo returns p's binding to rules as spec says, or nil when none
+// applies to it.
+func (e *Engine) bindTo(rules *compiledRules, p *Point, now time.Time, spec bindSpec) *binding {
 	if rules == nil {
 		return nil
 	}
@@ -126,32 +170,38 @@ func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
 	// The policy's MaxRate bounds the chance that a call gets any fault,
 	// summed over the rules that name the point: scale each rule's rate
 	// down at this point so that the sum is within it.
+	pol := spec.policy
 	scale := 1.0
-	if e.policy != nil && e.policy.MaxRate > 0 {
+	if pol != nil && pol.MaxRate > 0 {
 		var sum float64
 		for _, c := range matched {
 			sum += c.rule.Rate
 		}
-		if sum > e.policy.MaxRate {
-			scale = e.policy.MaxRate / sum
+		if sum > pol.MaxRate {
+			scale = pol.MaxRate / sum
 		}
 	}
-	b := &binding{point: p, base: p.evaluations(), policy: e.policy, rules: make([]boundRule, len(matched))}
+	b := &binding{point: p, policy: pol, rules: make([]boundRule, len(matched)), scoped: e.scoped(), scope: spec.scope}
 	b.countRules = true
-	if !e.exact && !slices.ContainsFunc(matched, (*compiledRule).counts) {
+	if spec.scope != nil {
+		b.seq = new(atomic.Uint64)
+	} else {
+		b.seq, b.base = &p.evals, p.evaluations()
+	}
+	if !spec.exact && !slices.ContainsFunc(matched, (*compiledRule).counts) {
 		b.stripes = p.loadStripes()
 		b.shift = uint8(bits.TrailingZeros(uint(len(b.stripes))))
 		b.mask = uint64(len(b.stripes)) - 1
-		if len(matched) == 1 && (e.policy == nil || !e.policy.DryRun) {
+		if len(matched) == 1 && (pol == nil || !pol.DryRun) {
 			b.countRules, b.firedBase = false, p.stripesFired()
 		}
 	}
 	counts := make([]atomic.Uint64, len(matched))
-	if e.policy != nil {
-		b.dryRun = e.policy.DryRun
-		b.windows = len(e.policy.windows) > 0
+	if pol != nil {
+		b.dryRun = pol.DryRun
+		b.windows = len(pol.windows) > 0
 	}
-	pointKey := mix.Mix(e.seed ^ p.hash)
+	pointKey := mix.Mix(spec.seed ^ p.hash)
 	for i, c := range matched {
 		r := &b.rules[i]
 		r.c = c
@@ -167,7 +217,7 @@ func (e *Engine) bind(rules *compiledRules, p *Point, now time.Time) *binding {
 			// and the keys in at a lower rate are among those in at a
 			// higher one.
 			r.sticky = true
-			r.key = stickyKey(e.seed)
+			r.key = stickyKey(spec.seed)
 		} else {
 			r.key = mix.Mix(pointKey ^ c.salt)
 		}

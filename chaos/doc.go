@@ -86,6 +86,15 @@
 // generation, so they never undo a change made by anyone else in between,
 // the kill switch included.
 //
+// Who can fault one request: whoever holds a key the engine verifies
+// directives with ([WithDirectiveKeys]), and only where the engine's policy
+// allows request-scoped faults ([RequestPolicy].Allow, off by default). A
+// directive ([Directive]) is signed with HMAC-SHA256, expires, is bounded
+// by the engine's policy like a plan, is accepted a bounded number of times,
+// and is forwarded unchanged by faultline's clients, so no hop can widen it.
+// One that does not verify applies nothing and never fails the request
+// ([Engine.AcceptDirective]). The kill switch stops directive faults too.
+//
 // What bounds the cost whatever the plan: a plan holds at most
 // [MaxPlanRules] rules and its documents at most [MaxPlanSize] bytes; a rule
 // at rate 0 arms nothing; globs are compiled once per plan; an Apply is
@@ -101,6 +110,16 @@
 // ReadTimeout, WriteTimeout, IdleTimeout) on any http.Server that carries
 // fault points, since a latency fault holds a request for its delay; and
 // keep observers fast and non-blocking.
+//
+// # One request, end to end
+//
+// A [Directive] carries rules for one request across services, in its W3C
+// baggage: a test user's checkout is slow at the payment call three services
+// down, and nobody else's is. Services whose policy allows it accept the
+// directive ([Engine.AcceptDirective]; the middleware of packages chaoshttp
+// and chaosgrpc do it for each request) and apply its rules, before their
+// plan's, to the calls made with that request's context; every hop forwards
+// it unchanged. Each fault it fires names it ([Event].Directive).
 //
 // # Watching
 //

@@ -53,6 +53,9 @@ type Engine struct {
 
 	mu    sync.Mutex     // guards rules and point creation; held briefly
 	rules *compiledRules // of the active plan
+
+	dirKeys []DirectiveKey // the keys directives are verified with
+	dir     directives
 }
 
 // Option configures an [Engine] made by [New].
@@ -161,8 +164,9 @@ var defaultEngine atomic.Pointer[Engine]
 
 // Default returns the process-wide engine that the package-level [Inject]
 // uses. Unless [SetDefault] replaced it, it is New() on first use: a
-// random seed, no policy and no plan. It is the only global in this
-// package.
+// random seed, no policy and no plan. It is the only engine this package
+// keeps; its one other global is a flag that spares contexts a lookup
+// until some context carries a directive.
 func Default() *Engine {
 	if e := defaultEngine.Load(); e != nil {
 		return e

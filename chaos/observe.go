@@ -18,8 +18,12 @@ const debugLevel = slog.LevelDebug
 type Event struct {
 	// Point is the point's name.
 	Point string
-	// Rule is the index in the plan of the rule that fired.
+	// Rule is the index in the plan of the rule that fired: in the
+	// directive's plan when Directive is set.
 	Rule int
+	// Directive is the id of the directive whose rule fired (see
+	// [Engine.AcceptDirective]), or "" for a rule of the engine's plan.
+	Directive string
 	// Fault is what fired.
 	Fault faults.Fault
 	// Seq is the call's sequence number at the point since the plan was
@@ -181,6 +185,9 @@ type Stats struct {
 	Rules []RuleStats `json:"rules"`
 	// ObserverPanics counts the panics recovered from observers.
 	ObserverPanics uint64 `json:"observer_panics,omitempty"`
+	// Directives counts the directives requests brought, accepted and
+	// refused (see [Engine.AcceptDirective]).
+	Directives DirectiveStats `json:"directives,omitzero"`
 }
 
 // Stats returns a snapshot of the counters of every point and of every rule
@@ -188,7 +195,7 @@ type Stats struct {
 // is consistent per counter, not across them. It takes no engine lock, so
 // it never holds up calls, Apply or the kill switch.
 func (e *Engine) Stats() Stats {
-	s := Stats{ObserverPanics: e.obsPanics.Load()}
+	s := Stats{ObserverPanics: e.obsPanics.Load(), Directives: e.DirectiveStats()}
 	var rules []Rule
 	if a := e.active.Load(); a != nil && !e.killed.Load() {
 		rules = a.Plan.Rules
@@ -244,7 +251,7 @@ func (p *Point) stats(rules []RuleStats) PointStats {
 		}
 	}
 	b := p.loadBinding()
-	if b == nil || p.eng.killed.Load() {
+	if b == nil || len(b.rules) == 0 || p.eng.killed.Load() {
 		return ps
 	}
 	ps.Armed = true

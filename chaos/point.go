@@ -49,10 +49,11 @@ type Point struct {
 // binding is a point's immutable view of the active rules that name it.
 type binding struct {
 	point   *Point
-	base    uint64   // evals when the plan was applied; sequence n = evals - base
-	stripes []stripe // the point's stripes, or nil to decide on the exact sequence
-	shift   uint8    // log2(len(stripes))
-	mask    uint64   // len(stripes) - 1
+	seq     *atomic.Uint64 // the exact sequence: the point's evals, or a directive's own count at the point
+	base    uint64         // *seq when the plan was applied; sequence n = *seq - base
+	stripes []stripe       // the point's stripes, or nil to decide on the exact sequence
+	shift   uint8          // log2(len(stripes))
+	mask    uint64         // len(stripes) - 1
 	// countRules makes each fire add to its rule's count at the point. A
 	// striped binding with one rule and no cap does without that shared
 	// write: its rule's fires are the stripes' fires since firedBase.
@@ -62,6 +63,11 @@ type binding struct {
 	policy     *compiledPolicy
 	dryRun     bool
 	windows    bool
+	// scoped makes calls look for a directive in their context first (see
+	// Engine.AcceptDirective); the binding of a point that no rule of the
+	// plan names then has no rules.
+	scoped bool
+	scope  *scope // the directive whose rules these are, or nil for the plan's
 }
 
 // boundRule is a rule as one point evaluates it. The fields the per-call
@@ -124,7 +130,11 @@ func (p *Point) Name() string {
 // thrown, that is, whether evaluating it may fire. Middleware uses it to
 // skip work, such as gathering labels, that only a rule needs.
 func (p *Point) Armed() bool {
-	return p != nil && p.loadBinding() != nil && !p.eng.killed.Load()
+	if p == nil {
+		return false
+	}
+	b := p.loadBinding()
+	return b != nil && len(b.rules) > 0 && !p.eng.killed.Load()
 }
 
 // Inject evaluates the point and applies what fires: it waits out latency
@@ -172,10 +182,26 @@ func (p *Point) DecideLabels(ctx context.Context, labels ...Label) Decision {
 // building a Decision.
 func (b *binding) inject(ctx context.Context) error {
 	p := b.point
+	if b.scoped {
+		if sb := p.scopedBinding(ctx); sb != nil && len(sb.rules) > 0 {
+			if r, n, h := p.eval(ctx, nil, sb); r != nil {
+				return sb.injectRule(ctx, r, n, h)
+			}
+		}
+		if len(b.rules) == 0 {
+			return nil
+		}
+	}
 	r, n, h := p.eval(ctx, nil, b)
 	if r == nil {
 		return nil
 	}
+	return b.injectRule(ctx, r, n, h)
+}
+
+// injectRule applies what rule r decided for call n with the draw h.
+func (b *binding) injectRule(ctx context.Context, r *boundRule, n, h uint64) error {
+	p := b.point
 	i := r.c.pick(h)
 	a := &r.c.alts[i]
 	if !p.fire(ctx, nil, b, r, a, n, h) {
@@ -187,10 +213,26 @@ func (b *binding) inject(ctx context.Context) error {
 // decide is the armed path of Decide and DecideLabels.
 func (b *binding) decide(ctx context.Context, extra []Label) Decision {
 	p := b.point
+	if b.scoped {
+		if sb := p.scopedBinding(ctx); sb != nil && len(sb.rules) > 0 {
+			if r, n, h := p.eval(ctx, extra, sb); r != nil {
+				return sb.decideRule(ctx, extra, r, n, h)
+			}
+		}
+		if len(b.rules) == 0 {
+			return Decision{}
+		}
+	}
 	r, n, h := p.eval(ctx, extra, b)
 	if r == nil {
 		return Decision{}
 	}
+	return b.decideRule(ctx, extra, r, n, h)
+}
+
+// decideRule returns the decision rule r made for call n with the draw h.
+func (b *binding) decideRule(ctx context.Context, extra []Label, r *boundRule, n, h uint64) Decision {
+	p := b.point
 	i := r.c.pick(h)
 	a := &r.c.alts[i]
 	if !p.fire(ctx, extra, b, r, a, n, h) {
@@ -265,7 +307,7 @@ func (p *Point) eval(ctx context.Context, extra []Label, b *binding) (*boundRule
 	}
 	var n uint64
 	if b.stripes == nil {
-		n = p.evals.Add(1) - b.base
+		n = b.seq.Add(1) - b.base
 	} else {
 		// A striped call: the stripe is chosen by the address of the
 		// calling goroutine's stack, so that a goroutine, which mostly
@@ -343,22 +385,31 @@ func (p *Point) fire(ctx context.Context, extra []Label, b *binding, r *boundRul
 	}
 	e := p.eng
 	if obs := e.observers.Load(); obs != nil {
+		var id string
+		if b.scope != nil {
+			id = b.scope.d.ID
+		}
 		e.notify(ctx, obs, Event{
-			Point:  p.name,
-			Rule:   r.c.index,
-			Fault:  *f,
-			Seq:    n,
-			Delay:  a.wait(h),
-			Time:   time.Now(),
-			Labels: allLabels(ctx, extra),
-			DryRun: b.dryRun,
+			Directive: id,
+			Point:     p.name,
+			Rule:      r.c.index,
+			Fault:     *f,
+			Seq:       n,
+			Delay:     a.wait(h),
+			Time:      time.Now(),
+			Labels:    allLabels(ctx, extra),
+			DryRun:    b.dryRun,
 		})
 		if e.killed.Load() {
 			return false
 		}
 	}
 	if e.logger != nil && e.logger.Enabled(ctx, debugLevel) {
-		e.logger.DebugContext(ctx, "faultline: fault fired", "point", p.name, "rule", r.c.index, "fault", f.String(), "seq", n, "dry_run", b.dryRun)
+		var id string
+		if b.scope != nil {
+			id = b.scope.d.ID
+		}
+		e.logger.DebugContext(ctx, "faultline: fault fired", "point", p.name, "rule", r.c.index, "fault", f.String(), "seq", n, "dry_run", b.dryRun, "directive", id)
 	}
 	return !b.dryRun
 }

@@ -55,7 +55,53 @@ type Policy struct {
 	// the limit, and reports it (see [Active].Clamped), instead of refusing
 	// the plan. Problems that cannot be clamped still refuse it.
 	Clamp bool `json:"clamp,omitempty"`
+	// Requests allows and bounds request-scoped faults: the rules a signed
+	// directive carries in one request's baggage (see [Engine.AcceptDirective]).
+	// Its zero value allows none, even in the zero Policy.
+	Requests RequestPolicy `json:"requests,omitzero"`
 }
+
+// RequestPolicy allows and bounds the request-scoped faults of signed
+// directives (see [Directive]). Every other field of the [Policy] bounds a
+// directive's rules as it bounds a plan's: kinds, rates (but see MaxRate),
+// latencies, points, windows, the number of rules, dry-run and clamping.
+type RequestPolicy struct {
+	// Allow accepts directives at all. Off by default: an engine whose
+	// policy does not allow them ignores every directive, and its points
+	// never look for one. Where it is on, every call at a point looks for a
+	// directive in its context, a context lookup whether or not a rule
+	// names the point, instead of the one atomic load of a point no rule
+	// names.
+	Allow bool `json:"allow,omitempty"`
+	// MaxRate replaces the policy's MaxRate for the rules of a directive,
+	// which fire on the few requests that carry it: a service that lets
+	// its plan fail 5% of calls may let a test user's request fail every
+	// time. 0 means the policy's MaxRate.
+	MaxRate float64 `json:"max_rate,omitempty"`
+	// MaxTTL is the longest a directive may live, from when it was issued
+	// to when it expires; a longer one is refused. 0 means
+	// DefaultDirectiveTTL.
+	MaxTTL time.Duration `json:"max_ttl,omitempty"`
+	// MaxUses is how many requests one directive is accepted for at this
+	// engine; after that it is refused as replayed. The engine counts the
+	// uses of the directives it keeps verified, the 1,024 newest: one it
+	// had to drop for newer ones counts afresh. 0 means
+	// DefaultDirectiveUses.
+	MaxUses int `json:"max_uses,omitempty"`
+	// Issuers lists the issuers whose directives are accepted. Empty
+	// accepts every issuer that signs with a key the engine holds.
+	Issuers []string `json:"issuers,omitempty"`
+}
+
+// The defaults of a [RequestPolicy].
+const (
+	// DefaultDirectiveTTL is the longest a directive may live unless the
+	// policy says otherwise.
+	DefaultDirectiveTTL = 10 * time.Minute
+	// DefaultDirectiveUses is how many requests one directive is accepted
+	// for unless the policy says otherwise.
+	DefaultDirectiveUses = 1000
+)
 
 // ProductionPolicy returns a conservative policy for a service in
 // production: rates of at most 5%, latency of at most 2s, no panics or
@@ -134,6 +180,15 @@ func compilePolicy(p Policy) *compiledPolicy {
 	}
 	if p.MaxRules < 0 {
 		at("max_rules", "%d is negative", p.MaxRules)
+	}
+	if msg := shareProblem(p.Requests.MaxRate); msg != "" {
+		at("requests.max_rate", "%s", msg)
+	}
+	if p.Requests.MaxTTL < 0 {
+		at("requests.max_ttl", "%v is negative", p.Requests.MaxTTL)
+	}
+	if p.Requests.MaxUses < 0 {
+		at("requests.max_uses", "%d is negative", p.Requests.MaxUses)
 	}
 	for i, k := range p.Kinds {
 		if k == faults.KindNone || int(k) >= faults.NumKinds {

@@ -71,7 +71,11 @@ func Middleware(e *chaos.Engine, opts ...Option) echo.MiddlewareFunc {
 	s := routepoint.NewServer(e, opts...)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !s.Armed() {
+			r, accepted := s.Accept(c.Request())
+			if r != c.Request() {
+				c.SetRequest(r)
+			}
+			if !accepted && !s.Armed() {
 				return next(c)
 			}
 			d, fired := s.Decide(c.Request(), c.Path())

@@ -45,11 +45,17 @@ func newServer(mws ...echo.MiddlewareFunc) *echo.Echo {
 // middleware given to Echo.Use and to a group's Use.
 func TestRouteFires(t *testing.T) {
 	t.Parallel()
-	routertest.RouteFires(t, func(e *chaos.Engine) http.Handler { return newServer(chaosecho.Middleware(e)) }, []routertest.Route{
+	build := func(e *chaos.Engine) http.Handler { return newServer(chaosecho.Middleware(e)) }
+	routes := []routertest.Route{
 		{Method: "GET", Path: "/orders/42", Point: "GET /orders/:id", Body: "order"},
 		{Method: "POST", Path: "/orders", Point: "POST /orders", Body: "create"},
 		{Method: "PUT", Path: "/api/users/7", Point: "PUT /api/users/:id", Body: "user"},
 		{Method: "GET", Path: "/files/a/b.txt", Point: "GET /files/*", Body: "file"},
+	}
+	routertest.RouteFires(t, build, routes)
+	t.Run("directive", func(t *testing.T) {
+		t.Parallel()
+		routertest.DirectiveFires(t, build, routes)
 	})
 	t.Run("group Use", func(t *testing.T) {
 		t.Parallel()

@@ -71,7 +71,9 @@ type handler struct{ s *routepoint.Server }
 
 // serve is the gin.HandlerFunc of h.
 func (h handler) serve(c *gin.Context) {
-	if !h.s.Armed() {
+	r, accepted := h.s.Accept(c.Request)
+	c.Request = r
+	if !accepted && !h.s.Armed() {
 		return // gin goes on with the chain
 	}
 	if d, fired := h.s.Decide(c.Request, c.FullPath()); fired {

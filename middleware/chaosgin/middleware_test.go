@@ -42,11 +42,17 @@ func newRouter(mws ...gin.HandlerFunc) *gin.Engine {
 // middleware given to Engine.Use and to a group's Use.
 func TestRouteFires(t *testing.T) {
 	t.Parallel()
-	routertest.RouteFires(t, func(e *chaos.Engine) http.Handler { return newRouter(chaosgin.Middleware(e)) }, []routertest.Route{
+	build := func(e *chaos.Engine) http.Handler { return newRouter(chaosgin.Middleware(e)) }
+	routes := []routertest.Route{
 		{Method: "GET", Path: "/orders/42", Point: "GET /orders/:id", Body: "order"},
 		{Method: "POST", Path: "/orders", Point: "POST /orders", Body: "create"},
 		{Method: "PUT", Path: "/api/users/7", Point: "PUT /api/users/:id", Body: "user"},
 		{Method: "GET", Path: "/files/a/b.txt", Point: "GET /files/*path", Body: "file"},
+	}
+	routertest.RouteFires(t, build, routes)
+	t.Run("directive", func(t *testing.T) {
+		t.Parallel()
+		routertest.DirectiveFires(t, build, routes)
 	})
 	t.Run("group Use", func(t *testing.T) {
 		t.Parallel()

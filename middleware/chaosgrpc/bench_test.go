@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/middleware/chaosgrpc"
@@ -75,6 +76,12 @@ func BenchmarkInterceptor(b *testing.B) {
 	bench("bare", "", func() { _, _ = handler(ctx, nil) })
 	bench("server-disabled", "", func() { _, _ = server(ctx, nil, info, handler) })
 	bench("server-armed-other", `"/other.Service/Call"=error`, func() { _, _ = server(ctx, nil, info, handler) })
+	// A real call's incoming metadata, without baggage: the interceptor
+	// looks for a directive there.
+	md := metadata.NewIncomingContext(ctx, metadata.Pairs(":authority", "payments:50051", "content-type", "application/grpc",
+		"user-agent", "grpc-go/1.85.0", "grpc-accept-encoding", "gzip", "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+	bench("bare-metadata", "", func() { _, _ = handler(md, nil) })
+	bench("server-disabled-metadata", "", func() { _, _ = server(md, nil, info, handler) })
 	bench("client-disabled", "", func() { _ = client(ctx, unaryMethod, nil, nil, nil, invoker) })
 	bench("client-armed-other", `"/other.Service/Call"=error`, func() { _ = client(ctx, unaryMethod, nil, nil, nil, invoker) })
 }

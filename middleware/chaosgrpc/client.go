@@ -33,10 +33,11 @@ import (
 func UnaryClientInterceptor(e *chaos.Engine, opts ...Option) grpc.UnaryClientInterceptor {
 	g := newRegistry(e, opts, client)
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		if !g.e.Armed() {
+		ctx, accepted := forwardDirective(ctx)
+		if !accepted && !g.e.Armed() {
 			return invoker(ctx, method, req, reply, cc, opts...)
 		}
-		if p := g.method(method).call; p.Armed() {
+		if p := g.method(method).call; accepted || p.Armed() {
 			if d := g.decide(ctx, p); d.Fired() {
 				if err := g.apply(ctx, d, false); err != nil {
 					return err
@@ -65,11 +66,12 @@ func UnaryClientInterceptor(e *chaos.Engine, opts ...Option) grpc.UnaryClientInt
 func StreamClientInterceptor(e *chaos.Engine, opts ...Option) grpc.StreamClientInterceptor {
 	g := newRegistry(e, opts, client)
 	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		if !g.cfg.messages && !g.e.Armed() {
+		ctx, accepted := forwardDirective(ctx)
+		if !accepted && !g.cfg.messages && !g.e.Armed() {
 			return streamer(ctx, desc, cc, method, opts...)
 		}
 		m := g.method(method)
-		if m.call.Armed() {
+		if accepted || m.call.Armed() {
 			if d := g.decide(ctx, m.call); d.Fired() {
 				if err := g.apply(ctx, d, false); err != nil {
 					return nil, err

@@ -27,10 +27,11 @@ import (
 func UnaryServerInterceptor(e *chaos.Engine, opts ...Option) grpc.UnaryServerInterceptor {
 	g := newRegistry(e, opts, server)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if !g.e.Armed() {
+		ctx, accepted := g.acceptDirective(ctx)
+		if !accepted && !g.e.Armed() {
 			return handler(ctx, req)
 		}
-		if p := g.method(info.FullMethod).call; p.Armed() {
+		if p := g.method(info.FullMethod).call; accepted || p.Armed() {
 			if d := g.decide(ctx, p); d.Fired() {
 				markUnary(ctx, d)
 				if err := g.apply(ctx, d, g.cfg.recover); err != nil {
@@ -61,12 +62,15 @@ func UnaryServerInterceptor(e *chaos.Engine, opts ...Option) grpc.UnaryServerInt
 func StreamServerInterceptor(e *chaos.Engine, opts ...Option) grpc.StreamServerInterceptor {
 	g := newRegistry(e, opts, server)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if !g.cfg.messages && !g.e.Armed() {
+		ctx, accepted := g.acceptDirective(ss.Context())
+		if ctx != ss.Context() {
+			ss = &contextStream{ServerStream: ss, ctx: ctx}
+		}
+		if !accepted && !g.cfg.messages && !g.e.Armed() {
 			return handler(srv, ss)
 		}
 		m := g.method(info.FullMethod)
-		if m.call.Armed() {
-			ctx := ss.Context()
+		if accepted || m.call.Armed() {
 			if d := g.decide(ctx, m.call); d.Fired() {
 				ss.SetTrailer(injectedMD(d))
 				if err := g.apply(ctx, d, g.cfg.recover); err != nil {
@@ -80,3 +84,11 @@ func StreamServerInterceptor(e *chaos.Engine, opts ...Option) grpc.StreamServerI
 		return handler(srv, &serverStream{ServerStream: ss, messageFaults: messageFaults{g: g, m: m}})
 	}
 }
+
+// contextStream is a server stream whose context carries a directive.
+type contextStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *contextStream) Context() context.Context { return s.ctx }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/directive"
 	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
@@ -118,6 +119,12 @@ type handler struct {
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if vs := r.Header[directive.HeaderKey]; len(vs) > 0 {
+		if ctx, ok := directive.Accept(r.Context(), h.g.e, vs); ok {
+			h.serveDirective(w, r.WithContext(ctx))
+			return
+		}
+	}
 	// The common case, inlined: inside a mux, at the route seen first.
 	var p *chaos.Point
 	if rt := h.first.Load(); rt != nil && rt.Fixed() != nil && h.byPattern && routepoint.SameString(rt.Key(), r.Pattern) {
@@ -131,6 +138,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = h.point(r)
 	}
 	if !p.Armed() || h.g.cfg.exempted(r) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	h.serveArmed(w, r, p)
+}
+
+// serveDirective serves r, whose baggage named a directive: its context
+// carries the token to forward, and the directive's rules if the engine
+// accepted them, in which case r's point decides even while no rule of the
+// plan names it.
+func (h *handler) serveDirective(w http.ResponseWriter, r *http.Request) {
+	_, accepted := chaos.DirectiveFrom(r.Context())
+	if h.g.cfg.exempted(r) || (!accepted && !h.g.e.Armed()) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	p := h.point(r)
+	if !accepted && !p.Armed() {
 		h.next.ServeHTTP(w, r)
 		return
 	}

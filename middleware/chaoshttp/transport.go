@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline-go/faultline/chaos"
 	"github.com/faultline-go/faultline/faults"
+	"github.com/faultline-go/faultline/middleware/internal/directive"
 	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 )
 
@@ -83,6 +84,10 @@ var _ http.RoundTripper = (*transport)(nil)
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var accepted bool
+	if chaos.DirectiveToken(req.Context()) != "" { // inlined: one atomic load until a directive is seen
+		req, accepted = directive.ForwardRequest(req)
+	}
 	// The common case, inlined: the host seen first.
 	var p *chaos.Point
 	if rt := t.first.Load(); rt != nil && t.g.cfg.name == nil && req.URL != nil && routepoint.SameString(rt.Key(), req.URL.Host) {
@@ -90,7 +95,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		p = t.point(req)
 	}
-	if !p.Armed() {
+	if !p.Armed() && !accepted {
 		return t.base.RoundTrip(req)
 	}
 	return t.roundTripArmed(req, p)

@@ -1,6 +1,7 @@
 package chaosmux
 
 import (
+	"github.com/faultline-go/faultline/middleware/internal/directive"
 	"github.com/faultline-go/faultline/middleware/internal/routepoint"
 	"net/http"
 
@@ -86,7 +87,7 @@ type handler struct {
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.e.Armed() {
+	if !h.e.Armed() && len(r.Header[directive.HeaderKey]) == 0 {
 		h.next.ServeHTTP(w, r)
 		return
 	}

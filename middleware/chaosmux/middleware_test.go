@@ -60,6 +60,7 @@ func TestTemplateFires(t *testing.T) {
 		t.Run(pl.name, func(t *testing.T) {
 			t.Parallel()
 			routertest.RouteFires(t, pl.build, cases)
+			routertest.DirectiveFires(t, pl.build, cases)
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"github.com/faultline-go/faultline/middleware/internal/directive"
 )
 
 // StatusError is the error a [Transport] attempt fails with when the response
@@ -113,6 +115,9 @@ type transport struct {
 
 // RoundTrip implements [http.RoundTripper].
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// Forward the directive the request's context carries (see
+	// chaos.AcceptDirective) in its baggage, unchanged, on every attempt.
+	req, _ = directive.ForwardRequest(req)
 	rt := &roundTrip{t: t, req: req, replayable: replayable(req)}
 	err := t.strategy.Run(req.Context(), rt.attempt)
 	return rt.finish(err)

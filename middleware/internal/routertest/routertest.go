@@ -302,3 +302,69 @@ func StillServes(t *testing.T, srv *httptest.Server, after string) {
 		t.Errorf("after %s: %d %q", after, code, body)
 	}
 }
+
+// DirectiveKey is the key the engines of DirectiveFires verify directives
+// with.
+var DirectiveKey = chaos.DirectiveKey{ID: "test", Secret: []byte("routertest-directive-secret-0123456789")}
+
+// DirectiveFires checks that a signed directive in a request's baggage
+// fires on the route's point while no plan is applied, for that request
+// only: the same request without it, and the other routes with it, are
+// untouched; a directive signed with another key fires nothing and is
+// counted as refused.
+func DirectiveFires(t *testing.T, build func(e *chaos.Engine) http.Handler, routes []Route) {
+	t.Helper()
+	for _, c := range routes {
+		t.Run(c.Point, func(t *testing.T) {
+			t.Parallel()
+			e := chaostest.New(t, chaos.WithPolicy(chaos.Policy{Requests: chaos.RequestPolicy{Allow: true}}), chaos.WithDirectiveKeys(DirectiveKey))
+			srv := httptest.NewServer(build(e))
+			defer srv.Close()
+			plan := chaos.MustParsePlan(fmt.Sprintf("%q=status(418)", c.Point))
+			tok, err := chaos.MintDirective(plan, DirectiveKey, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			get := func(method, path, baggage string) (int, string) {
+				req, err := http.NewRequest(method, srv.URL+path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if baggage != "" {
+					req.Header.Set("Baggage", baggage)
+				}
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			withOthers := "userId=alice, " + chaos.DirectiveBaggageKey + "=" + tok + ";prop=1, other=x"
+			if code, body := get(c.Method, c.Path, withOthers); code != 418 {
+				t.Errorf("%s %s with the directive: %d %q, want 418 from the point %q", c.Method, c.Path, code, body, c.Point)
+			}
+			if code, body := get(c.Method, c.Path, "userId=alice"); code != 200 || body != c.Body {
+				t.Errorf("%s %s without it: %d %q, want 200 %q", c.Method, c.Path, code, body, c.Body)
+			}
+			for _, o := range routes {
+				if o != c {
+					if code, body := get(o.Method, o.Path, withOthers); code != 200 || body != o.Body {
+						t.Errorf("%s %s with a directive on %q: %d %q, want 200 %q", o.Method, o.Path, c.Point, code, body, o.Body)
+					}
+				}
+			}
+			forged, err := chaos.MintDirective(plan, chaos.DirectiveKey{ID: DirectiveKey.ID, Secret: []byte(strings.Repeat("f", 32))}, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code, _ := get(c.Method, c.Path, chaos.DirectiveBaggageKey+"="+forged); code != 200 {
+				t.Errorf("%s %s with a forged directive: %d, want 200", c.Method, c.Path, code)
+			}
+			if got := e.Stats().Directives; got.Accepted != 1+uint64(len(routes)-1) || got.Refused[chaos.RefusedSignature] != 1 {
+				t.Errorf("Stats.Directives = %+v, want %d accepted and 1 bad signature", got, len(routes))
+			}
+		})
+	}
+}

@@ -119,6 +119,10 @@ const (
 	// RateScaleMetric names the asynchronous gauge of the scale pacing set
 	// on every rule's rate (chaos.Engine.RateScale), 1 when none is.
 	RateScaleMetric = "faultline.rate_scale"
+	// DirectivesMetric names the asynchronous counter of the directives
+	// requests brought (chaos.Engine.AcceptDirective), by result:
+	// "accepted", or the reason it was refused.
+	DirectivesMetric = "faultline.directives"
 )
 
 // Attribute keys of the span event and the metrics.
@@ -154,6 +158,14 @@ const (
 	SeedKey = attribute.Key("faultline.seed")
 	// InstanceKey is the engine's instance id, when it has one (event).
 	InstanceKey = attribute.Key("faultline.instance")
+	// DirectiveKey is the id of the directive whose rule fired, so that
+	// one request's faults can be found across services (event, only for
+	// a directive's rules).
+	DirectiveKey = attribute.Key("faultline.directive")
+	// ResultKey is what became of a directive: "accepted" or the reason
+	// it was refused, as chaos.RefusedSignature ("bad_signature")
+	// (faultline.directives).
+	ResultKey = attribute.Key("faultline.directive.result")
 	// LabelKeyPrefix starts the key of each label the call carried, as
 	// faultline.label.tenant (event).
 	LabelKeyPrefix = "faultline.label."
@@ -191,6 +203,7 @@ var instruments = map[string]struct{ kind, desc, unit string }{
 	EscapedMetric:     {"counter", "Injected errors that reached the caller of resilience code.", "{fault}"},
 	KillSwitchMetric:  {"gauge", "1 while the kill switch is thrown, with its reason; 0 otherwise.", "1"},
 	RateScaleMetric:   {"gauge", "The scale pacing set on every rule's rate; 1 when none is.", "1"},
+	DirectivesMetric:  {"counter", "Directives that requests brought, by result: accepted, or the reason they were refused.", "{directive}"},
 }
 
 // newInstrument makes the instrument of the metric name with mk, as
@@ -240,12 +253,13 @@ func Instrument(e *chaos.Engine, opts ...Option) (stop func(), err error) {
 	escaped := newInstrument(&err, meter.Int64ObservableCounter, EscapedMetric)
 	killSwitch := newInstrument(&err, meter.Int64ObservableGauge, KillSwitchMetric)
 	rateScale := newInstrument(&err, meter.Float64ObservableGauge, RateScaleMetric)
+	directives := newInstrument(&err, meter.Int64ObservableCounter, DirectivesMetric)
 	if err != nil {
 		return nil, err
 	}
 	stats := statsInstruments{evaluations: evaluations, unused: unused, absorbed: absorbed, escaped: escaped,
-		killSwitch: killSwitch, rateScale: rateScale}
-	reg, err := meter.RegisterCallback(observeStats(e, stats), evaluations, unused, absorbed, escaped, killSwitch, rateScale)
+		killSwitch: killSwitch, rateScale: rateScale, directives: directives}
+	reg, err := meter.RegisterCallback(observeStats(e, stats), evaluations, unused, absorbed, escaped, killSwitch, rateScale, directives)
 	if err != nil {
 		return nil, fmt.Errorf("chaosotel: registering the callback of the asynchronous metrics: %w", err)
 	}

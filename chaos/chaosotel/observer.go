@@ -54,7 +54,7 @@ func (o *observer) Observe(ctx context.Context, ev chaos.Event) {
 	if !span.IsRecording() {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 7+len(o.engine)+len(ev.Labels))
+	attrs := make([]attribute.KeyValue, 0, 8+len(o.engine)+len(ev.Labels))
 	attrs = append(attrs,
 		PointKey.String(ev.Point),
 		KindKey.String(ev.Fault.Kind.String()),
@@ -65,6 +65,9 @@ func (o *observer) Observe(ctx context.Context, ev chaos.Event) {
 	)
 	if ev.Fault.Kind == faults.KindLatency {
 		attrs = append(attrs, DelayKey.Float64(ev.Delay.Seconds()))
+	}
+	if ev.Directive != "" {
+		attrs = append(attrs, DirectiveKey.String(ev.Directive))
 	}
 	attrs = append(attrs, o.engine...)
 	attrs = appendLabels(attrs, ev.Labels)
@@ -115,6 +118,7 @@ func appendLabels(attrs []attribute.KeyValue, labels []chaos.Label) []attribute.
 // statsInstruments are the asynchronous instruments read from the stats.
 type statsInstruments struct {
 	evaluations, absorbed, escaped metric.Int64ObservableCounter
+	directives                     metric.Int64ObservableCounter
 	unused, killSwitch             metric.Int64ObservableGauge
 	rateScale                      metric.Float64ObservableGauge
 }
@@ -145,6 +149,12 @@ func observeStats(e *chaos.Engine, in statsInstruments) metric.Callback {
 			obs.ObserveInt64(in.killSwitch, 0)
 		}
 		obs.ObserveFloat64(in.rateScale, e.RateScale())
+		if d := s.Directives; d.Accepted > 0 || len(d.Refused) > 0 {
+			obs.ObserveInt64(in.directives, int64(min(d.Accepted, math.MaxInt64)), metric.WithAttributes(ResultKey.String("accepted")))
+			for reason, n := range d.Refused {
+				obs.ObserveInt64(in.directives, int64(min(n, math.MaxInt64)), metric.WithAttributes(ResultKey.String(reason)))
+			}
+		}
 		return nil
 	}
 }

@@ -17,44 +17,75 @@ import (
 	"github.com/faultline-go/faultline/faults"
 )
 
-// planView is what api/plan answers: the active plan and its text form.
-type planView struct {
+// PlanState is what api/plan answers, and PUT api/plan, api/kill and
+// api/rearm too: the engine's state ([chaos.Active]) and the plan's text
+// form. [Client] returns it.
+type PlanState struct {
 	chaos.Active
 	// Text is the plan in the text form of chaos.ParsePlan.
 	Text string `json:"text"`
 }
 
-func (h *Handler) planView() planView {
+func (h *Handler) planState() PlanState {
 	a := h.e.Active()
-	return planView{Active: a, Text: a.Plan.String()}
+	return PlanState{Active: a, Text: a.Plan.String()}
 }
 
-// errorView is the body of every error answer.
+// errorView is the body of every error answer. Code, when set, names the
+// sentinel the error matches, so that a client can tell them apart.
 type errorView struct {
 	Error    string          `json:"error"`
+	Code     string          `json:"code,omitempty"`
 	Problems []chaos.Problem `json:"problems,omitempty"`
 }
 
-// statusView is what api/status answers. Everything but the counters, the
-// unused rules and the runner comes from one read of the engine's state;
-// the kill switch's fields marshal inline.
-type statusView struct {
-	Status     string `json:"status"`
-	Instance   string `json:"instance"`
-	Seed       uint64 `json:"seed"`
-	Source     string `json:"source,omitempty"`
+// The codes of errorView, one per sentinel of package chaos.
+const (
+	codeInvalid  = "invalid_plan" // chaos.ErrInvalidPlan
+	codeRefused  = "refused"      // chaos.ErrRefused
+	codeDisabled = "disabled"     // chaos.ErrDisabled
+	codeConflict = "conflict"     // chaos.ErrConflict
+)
+
+// Status is what api/status answers; [Client.Status] returns it.
+// Everything but the counters, the unused rules and the runner comes from
+// one read of the engine's state; the kill switch's fields marshal inline.
+type Status struct {
+	// Status is "disabled" while the kill switch is thrown, else "armed".
+	Status string `json:"status"`
+	// Armed reports that a rule may fire on this instance
+	// ([chaos.Engine.Armed]): false with no plan, with the kill switch
+	// thrown, or when every rule's share of instances leaves this one out.
+	Armed bool `json:"armed"`
+	// Instance and Seed are the engine's (see [chaos.WithInstance] and
+	// [chaos.WithSeed]).
+	Instance string `json:"instance"`
+	Seed     uint64 `json:"seed"`
+	// Source names where the active plan came from; empty for none.
+	Source string `json:"source,omitempty"`
+	// Generation is the engine's generation ([chaos.Active]), which
+	// [Client.ApplyIf] takes.
 	Generation uint64 `json:"generation"`
 	chaos.KillSwitch
+	// Counters counts what happened through the handler.
 	Counters Counters `json:"counters"`
-	// UnusedRules is never null, so that a check can count it.
-	UnusedRules []unusedRule    `json:"unused_rules"`
-	Runner      json.RawMessage `json:"runner,omitempty"`
+	// UnusedRules lists the rules of the active plan that named no
+	// evaluated point lately, in plan order. It is never null, so that a
+	// check can count it.
+	UnusedRules []UnusedRule `json:"unused_rules"`
+	// Runner is the state of what feeds the engine plans, as
+	// [WithSourceStatus] gave it; nil without one.
+	Runner json.RawMessage `json:"runner,omitempty"`
+	// Directives counts the directives requests brought, accepted and
+	// refused by reason ([chaos.Engine.DirectiveStats]); left out while
+	// none came.
+	Directives chaos.DirectiveStats `json:"directives,omitzero"`
 }
 
-// unusedRule is a rule of the active plan that has named no evaluated
+// UnusedRule is a rule of the active plan that has named no evaluated
 // point for longer than the engine's chaos.WithUnusedRuleAfter: most often
 // a point name that matches nothing the service calls.
-type unusedRule struct {
+type UnusedRule struct {
 	// Rule is the rule's index in the plan; Point its point pattern.
 	Rule  int    `json:"rule"`
 	Point string `json:"point"`
@@ -62,11 +93,11 @@ type unusedRule struct {
 
 // unusedRules returns the rules that rules marks Unused, in plan order,
 // and an empty slice, not nil, when there are none.
-func unusedRules(rules []chaos.RuleStats) []unusedRule {
-	out := []unusedRule{}
+func unusedRules(rules []chaos.RuleStats) []UnusedRule {
+	out := []UnusedRule{}
 	for _, r := range rules {
 		if r.Unused {
-			out = append(out, unusedRule{Rule: r.Rule, Point: r.Point})
+			out = append(out, UnusedRule{Rule: r.Rule, Point: r.Point})
 		}
 	}
 	return out
@@ -94,6 +125,9 @@ type eventView struct {
 	Fault  string        `json:"fault"`
 	Labels []chaos.Label `json:"labels,omitempty"`
 	DryRun bool          `json:"dry_run,omitempty"`
+	// Directive is the id of the directive whose rule fired (see
+	// chaos.Engine.AcceptDirective), or "" for the plan's rules.
+	Directive string `json:"directive,omitempty"`
 }
 
 // eventsView is what api/events answers.
@@ -104,7 +138,41 @@ type eventsView struct {
 }
 
 func (h *Handler) serveGetPlan(w http.ResponseWriter, r *http.Request, _ auth) {
-	writeJSON(w, http.StatusOK, h.planView())
+	h.writePlanState(w)
+}
+
+// writePlanState answers with the engine's state, and its generation as
+// the ETag.
+func (h *Handler) writePlanState(w http.ResponseWriter) {
+	v := h.planState()
+	w.Header().Set("ETag", etag(v.Generation))
+	writeJSON(w, http.StatusOK, v)
+}
+
+// etag returns the ETag of generation gen: the number in quotes.
+func etag(gen uint64) string { return `"` + strconv.FormatUint(gen, 10) + `"` }
+
+// errBadIfMatch is matched by the error of ifMatch for a header that is
+// not one generation.
+var errBadIfMatch = errors.New("admin: bad If-Match")
+
+// ifMatch reads the If-Match header of a PUT: none, or "*", asks for no
+// condition (nil); one ETag "GEN" asks to apply only if the engine's
+// generation is still GEN.
+func ifMatch(r *http.Request) ([]chaos.ApplyOption, error) {
+	v := strings.TrimSpace(strings.Join(r.Header.Values("If-Match"), ","))
+	if v == "" || v == "*" {
+		return nil, nil
+	}
+	s, ok := strings.CutPrefix(v, `"`)
+	if ok {
+		s, ok = strings.CutSuffix(s, `"`)
+	}
+	gen, err := strconv.ParseUint(s, 10, 64)
+	if !ok || err != nil {
+		return nil, fmt.Errorf(`%w: %q is not one generation as an ETag, as in If-Match: "42"`, errBadIfMatch, v)
+	}
+	return []chaos.ApplyOption{chaos.IfGeneration(gen)}, nil
 }
 
 func (h *Handler) servePutPlan(w http.ResponseWriter, r *http.Request, a auth) {
@@ -114,16 +182,20 @@ func (h *Handler) servePutPlan(w http.ResponseWriter, r *http.Request, a auth) {
 		writeBodyError(w, err, "admin: reading plan")
 		return
 	}
-	p, err := decodePlan(r.Header.Get("Content-Type"), body)
+	cond, err := ifMatch(r)
+	var p chaos.Plan
 	if err == nil {
-		err = h.e.Apply(p, chaos.FromSource(sourceName))
+		p, err = decodePlan(r.Header.Get("Content-Type"), body)
+	}
+	if err == nil {
+		err = h.e.Apply(p, append(cond, chaos.FromSource(sourceName))...)
 	}
 	if err != nil {
 		h.reject(w, r, a, err)
 		return
 	}
 	h.accepted(r, a)
-	writeJSON(w, http.StatusOK, h.planView())
+	h.writePlanState(w)
 }
 
 // errUnsupportedType is matched by the error of decodePlan for a body
@@ -182,9 +254,20 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, a auth, err err
 	var pe *chaos.PlanError
 	switch {
 	case errors.As(err, &pe):
-		writeError(w, http.StatusUnprocessableEntity, pe.Err.Error(), pe.Problems)
+		code := codeInvalid
+		if errors.Is(pe, chaos.ErrRefused) {
+			code = codeRefused
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, errorView{Error: pe.Err.Error(), Code: code, Problems: pe.Problems})
 	case errors.Is(err, chaos.ErrDisabled):
-		writeError(w, http.StatusConflict, disabledMessage(h.e.Active()), nil)
+		writeJSON(w, http.StatusConflict, errorView{Error: disabledMessage(h.e.Active()), Code: codeDisabled})
+	case errors.Is(err, chaos.ErrConflict):
+		act := h.e.Active()
+		w.Header().Set("ETag", etag(act.Generation))
+		writeJSON(w, http.StatusPreconditionFailed, errorView{
+			Error: "admin: the engine changed since the generation of If-Match (it is now at " + etag(act.Generation) + "): read it again, then apply",
+			Code:  codeConflict,
+		})
 	case errors.Is(err, errUnsupportedType):
 		writeError(w, http.StatusUnsupportedMediaType, err.Error(), nil)
 	default:
@@ -215,7 +298,14 @@ func (h *Handler) who(r *http.Request) string { return sourceName + ": " + h.cli
 
 // kill throws the kill switch and records it.
 func (h *Handler) kill(r *http.Request, a auth) {
-	h.e.Disable(h.who(r))
+	who := h.who(r)
+	if why := r.URL.Query().Get("reason"); why != "" {
+		if len(why) > chaos.MaxLabelValue {
+			why = why[:chaos.MaxLabelValue]
+		}
+		who += ": " + why
+	}
+	h.e.Disable(who)
 	h.kills.Add(1)
 	h.logChange(r, a, slog.LevelWarn, "faultline admin: kill switch thrown")
 }
@@ -231,12 +321,12 @@ func (h *Handler) rearm(r *http.Request, a auth) {
 
 func (h *Handler) serveKill(w http.ResponseWriter, r *http.Request, a auth) {
 	h.kill(r, a)
-	writeJSON(w, http.StatusOK, h.planView())
+	h.writePlanState(w)
 }
 
 func (h *Handler) serveRearm(w http.ResponseWriter, r *http.Request, a auth) {
 	h.rearm(r, a)
-	writeJSON(w, http.StatusOK, h.planView())
+	h.writePlanState(w)
 }
 
 func (h *Handler) serveStats(w http.ResponseWriter, r *http.Request, _ auth) {
@@ -270,17 +360,20 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, _ auth) {
 
 func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, _ auth) {
 	a := h.e.Active()
-	v := statusView{
+	v := Status{
 		Status:      statusText(a),
+		Armed:       h.e.Armed(),
 		Instance:    h.e.Instance(),
 		Seed:        h.e.Seed(),
 		Source:      a.Source,
 		Generation:  a.Generation,
 		KillSwitch:  a.KillSwitch,
 		Counters:    h.Counters(),
-		UnusedRules: []unusedRule{},
+		UnusedRules: []UnusedRule{},
 		Runner:      h.runner(),
+		Directives:  h.e.DirectiveStats(),
 	}
+	w.Header().Set("ETag", etag(a.Generation))
 	if len(a.Plan.Rules) > 0 && !a.Disabled {
 		// Only then can a rule be unused: spare a plan-less engine the
 		// walk over every point that Stats makes.

@@ -161,7 +161,7 @@ func TestKill(t *testing.T) {
 	if err := e.Apply(chaos.MustParsePlan("db.query=error"), chaos.FromSource("test")); err != nil {
 		t.Fatal(err)
 	}
-	if st := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"})); st.Status != "armed" {
+	if st := decode[Status](t, do(t, h, req{method: "GET", path: "api/status"})); st.Status != "armed" {
 		t.Fatalf("status %q before the kill switch, want armed", st.Status)
 	}
 	w := do(t, h, req{method: "POST", path: "api/kill"})
@@ -171,13 +171,13 @@ func TestKill(t *testing.T) {
 	if !e.Disabled() {
 		t.Fatal("engine not disabled after api/kill")
 	}
-	if v := decode[planView](t, w); !v.Disabled {
+	if v := decode[PlanState](t, w); !v.Disabled {
 		t.Errorf("answer %+v does not say disabled", v)
 	}
 	if err := e.Point("db.query").Inject(t.Context()); err != nil {
 		t.Errorf("a point fired after the kill switch: %v", err)
 	}
-	st := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"}))
+	st := decode[Status](t, do(t, h, req{method: "GET", path: "api/status"}))
 	if st.Status != "disabled" || !st.Disabled || st.Counters.Kills != 1 {
 		t.Errorf("api/status = %+v, want disabled after 1 kill", st)
 	}
@@ -214,7 +214,7 @@ func TestStatus(t *testing.T) {
 	e, h := newTest(t, WithSourceStatus(func() any {
 		return map[string]any{"source": "http", "etag": `"v3"`, "failures": 2}
 	}))
-	st := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"}))
+	st := decode[Status](t, do(t, h, req{method: "GET", path: "api/status"}))
 	if st.Status != "armed" || st.Instance != "test-1" || st.Seed != e.Seed() {
 		t.Errorf("api/status = %+v", st)
 	}
@@ -224,7 +224,7 @@ func TestStatus(t *testing.T) {
 	}
 
 	_, h = newTest(t, WithSourceStatus(func() any { return make(chan int) }))
-	st = decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"}))
+	st = decode[Status](t, do(t, h, req{method: "GET", path: "api/status"}))
 	if !strings.Contains(string(st.Runner), "encoding source status") {
 		t.Errorf("runner that cannot be encoded shows %s", st.Runner)
 	}
@@ -306,7 +306,7 @@ func TestZeroAndNil(t *testing.T) {
 	}
 	h := New(nil, WithToken(testToken), WithEvents(-1))
 	defer h.Close()
-	if st := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"})); st.Seed != chaos.Default().Seed() {
+	if st := decode[Status](t, do(t, h, req{method: "GET", path: "api/status"})); st.Seed != chaos.Default().Seed() {
 		t.Errorf("New(nil) serves seed %d, want the default engine's %d", st.Seed, chaos.Default().Seed())
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaostest"
 )
 
 // findBrowser returns the path of a Chromium or Chrome, or skips the test.
@@ -38,7 +37,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	// The engine reports unused rules at once, so that the page marks the
 	// second rule, whose point nothing calls.
-	e := chaostest.New(t, chaos.WithInstance("test-1"), chaos.WithUnusedRuleAfter(time.Nanosecond))
+	e := newEngine(t, chaos.WithInstance("test-1"), chaos.WithUnusedRuleAfter(time.Nanosecond))
 	h := New(e, WithToken(testToken))
 	t.Cleanup(func() { h.Close() })
 	if err := e.Apply(chaos.MustParsePlan("checkout.pay=2*error(declined);checkout.refnd=error"), chaos.FromSource("test")); err != nil {

@@ -94,54 +94,85 @@
 // # JSON API
 //
 // The paths are relative to where the handler is mounted. GET and HEAD
-// never change anything.
+// never change anything. [Client] calls them from Go; the faultline
+// command (cmd/faultline) from a terminal.
 //
-//	GET  api/plan    the engine's state: [chaos.Active] and the plan's "text"
+//	GET  api/plan    the engine's state: [chaos.Active] and the plan's "text" ([PlanState])
 //	PUT  api/plan    replace the plan (source "admin"); answers like GET
-//	POST api/kill    throw the kill switch: chaos.Engine.Disable("admin: CLIENT"); answers like GET
+//	POST api/kill    throw the kill switch: chaos.Engine.Disable("admin: CLIENT"), or with ?reason=WHY
+//	                 "admin: CLIENT: WHY" (WHY cut at chaos.MaxLabelValue bytes); answers like GET
 //	POST api/rearm   re-arm: chaos.Engine.Rearm("admin: CLIENT"), which applies no plan; answers like GET
 //	GET  api/stats   the counters of the points and of every rule (chaos.Stats), a page at a time:
 //	                 {"points", "rules", "total", "page", "limit"}; ?q=NAME keeps the points whose
 //	                 name contains NAME, ?page=N (from 1) and ?limit=N (at most 1000, the default) page;
 //	                 a rule that named no evaluated point has "unused": true
-//	GET  api/events  recent faults: {"events": [...], "last": ID}; ?after=ID gives only newer ones
-//	GET  api/status  {"status": "armed"|"disabled", "instance", "seed", "source", "generation",
+//	GET  api/events  recent faults: {"events": [...], "last": ID}; ?after=ID gives only newer ones;
+//	                 a fault a request's directive fired has its id as "directive"
+//	GET  api/status  {"status": "armed"|"disabled", "armed", "instance", "seed", "source", "generation",
 //	                 the kill switch's fields as in chaos.KillSwitch ("disabled", "disabled_reason",
 //	                 "disabled_at", "rearmed_by", "rearmed_at", each left out when unset),
-//	                 "counters", "unused_rules": [{"rule": INDEX, "point": PATTERN}], "runner"}
+//	                 "counters", "unused_rules": [{"rule": INDEX, "point": PATTERN}], "runner",
+//	                 "directives": {"accepted", "refused": {REASON: N}} once a request brought one} ([Status])
 //
-// CLIENT is the client address (see above). "unused_rules" lists, in plan
+// CLIENT is the client address (see above). "armed" is [chaos.Engine.Armed]:
+// whether a rule may fire on this instance, false with no plan, with the
+// kill switch thrown, or when the rules' share of instances
+// ("instances=" in a plan) leaves this instance out; a fleet run reads it
+// to tell which instances take part. "unused_rules" lists, in plan
 // order and as [] when there are none, the rules of the active plan that
 // have named no point that was evaluated for longer than the engine's
 // [chaos.WithUnusedRuleAfter] (a minute by default), as
 // [chaos.RuleStats].Unused marks them: most often a typo in a point name,
 // or a route the service never serves. The page marks them "unused" in its
-// table of rules, under a warning that counts them. PUT api/plan reads the body by
-// its Content-Type: application/json (or any +json type) as
-// [chaos.ParsePlanJSON], text/plain as [chaos.ParsePlan], and no
-// Content-Type as [chaos.DecodePlan], which tells the two apart. Any other
-// type, such as the application/x-www-form-urlencoded that curl's --data
-// sends, is refused with 415, whose message names the header to send:
+// table of rules, under a warning that counts them.
+//
+// PUT api/plan reads the body with [chaos.ParsePlan], which reads both
+// forms of a plan: JSON (a document that starts with '{') and the one-line
+// text form. The Content-Type says which to expect: application/json (or
+// any +json type) must hold JSON, and a body that is not JSON at all is
+// refused with 400; text/plain, and no Content-Type, leave it to
+// chaos.ParsePlan to tell the two apart. Any other type, such as the
+// application/x-www-form-urlencoded that curl's --data sends, is refused
+// with 415, whose message names the header to send:
 //
 //	curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' \
 //		--data-binary 'db.query=5%error(timeout)' https://svc.example/debug/faultline/api/plan
 //
-// Bodies are limited to 1 MiB unless [WithMaxBody] says otherwise. Errors
-// are JSON objects {"error": "...", "problems": [{"path": "rules[2].rate",
-// "message": "..."}]}, with these statuses:
+// # Compare and swap
 //
-//	400  the body is not a plan document (malformed JSON, bad form), or a
-//	     query parameter is out of range
+// GET api/plan and api/status, and every answer shaped like GET api/plan,
+// send the engine's generation as their ETag, in quotes: ETag: "42". A PUT
+// api/plan with If-Match: "42" applies the plan only if the engine is
+// still at generation 42, with [chaos.IfGeneration], and otherwise answers
+// 412 Precondition Failed, changing nothing: an applier on another machine
+// thus never overwrites a change made since it read the engine (the kill
+// switch and a re-arm included), as an experiment in the process does not.
+// If-Match: * (or none) applies whatever the generation; anything but one
+// quoted generation is refused with 400. [Client.ApplyIf] sends it.
+//
+// Bodies are limited to 1 MiB unless [WithMaxBody] says otherwise. Errors
+// are JSON objects {"error": "...", "code": "...", "problems": [{"path":
+// "rules[2].rate", "message": "..."}]}, where "code", when present, names
+// the kind of refusal ("invalid_plan", "refused", "disabled", "conflict";
+// [APIError] matches the sentinels of package chaos by it), with these
+// statuses:
+//
+//	400  the body is not a plan document (malformed JSON, bad form), a
+//	     query parameter is out of range, or If-Match is not one generation
 //	401  no valid token or session
 //	403  CSRF token missing or wrong, or a cross-origin browser request
 //	404  unknown path, or no token configured
 //	405  method not allowed (the Allow header lists the right ones)
 //	409  the kill switch is thrown: re-arm first, then apply the plan
+//	     ("code": "disabled")
+//	412  If-Match named a generation the engine is no longer at; the ETag
+//	     header has the current one ("code": "conflict")
 //	413  body larger than the limit
 //	415  Content-Type neither JSON nor text (the message names the header)
-//	422  the plan has problems (its grammar, its values, or the engine's
-//	     policy refused it); "problems" lists each with its field path, and
-//	     the active plan is unchanged
+//	422  the plan has problems (its grammar, its values: "code":
+//	     "invalid_plan"; or the engine's policy refused it: "refused");
+//	     "problems" lists each with its field path, and the active plan is
+//	     unchanged
 //	429  too many wrong tokens from the client address; Retry-After says
 //	     how many seconds to wait
 //

@@ -57,15 +57,16 @@ func (g *ring) since(after uint64) ([]eventView, uint64) {
 		}
 		ev := &rec.ev
 		out = append(out, eventView{
-			ID:     id,
-			Time:   ev.Time,
-			Point:  ev.Point,
-			Rule:   ev.Rule,
-			Seq:    ev.Seq,
-			Kind:   ev.Fault.Kind,
-			Fault:  ev.Fault.String(),
-			Labels: ev.Labels,
-			DryRun: ev.DryRun,
+			ID:        id,
+			Time:      ev.Time,
+			Point:     ev.Point,
+			Rule:      ev.Rule,
+			Seq:       ev.Seq,
+			Kind:      ev.Fault.Kind,
+			Fault:     ev.Fault.String(),
+			Labels:    ev.Labels,
+			DryRun:    ev.DryRun,
+			Directive: ev.Directive,
 		})
 	}
 	return out, last

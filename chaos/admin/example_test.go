@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -85,11 +86,11 @@ func ExampleNew() {
 	// <nil>
 	// db.query: 3 evaluations, 2 fired
 	// PUT api/plan: 422 Unprocessable Entity
-	// {"error":"chaos: invalid plan","problems":[{"path":"rules[0].rate","message":"2 is outside [0,1]"}]}
+	// {"error":"chaos: invalid plan","code":"invalid_plan","problems":[{"path":"rules[0].rate","message":"2 is outside [0,1]"}]}
 	// POST api/kill: 200 OK disabled: true
 	// reason: admin: 127.0.0.1
 	// PUT api/plan: 409 Conflict
-	// {"error":"admin: the kill switch is thrown (admin: 127.0.0.1): re-arm first (POST api/rearm, or Re-arm on the page), then apply the plan again"}
+	// {"error":"admin: the kill switch is thrown (admin: 127.0.0.1): re-arm first (POST api/rearm, or Re-arm on the page), then apply the plan again","code":"disabled"}
 	// POST api/rearm: 200 OK disabled: false
 	// PUT api/plan: 200 OK
 	// without the token: 401 Unauthorized
@@ -112,7 +113,7 @@ func ExampleWithSourceStatus() {
 	h.ServeHTTP(w, req)
 	fmt.Print(w.Body)
 	// Output:
-	// {"status":"armed","instance":"web-1","seed":7,"generation":0,"counters":{"applied":0,"rejected":0,"kills":0,"rearms":0,"logins":0,"denied":0,"throttled":0,"events":0},"unused_rules":[],"runner":{"etag":"v12","last_error":null,"source":"http"}}
+	// {"status":"armed","armed":false,"instance":"web-1","seed":7,"generation":0,"counters":{"applied":0,"rejected":0,"kills":0,"rearms":0,"logins":0,"denied":0,"throttled":0,"events":0},"unused_rules":[],"runner":{"etag":"v12","last_error":null,"source":"http"}}
 }
 
 // ExampleHandler_Counters counts the changes made through the handler.
@@ -192,4 +193,42 @@ func ExampleWithLoginThrottle() {
 	// 401 Retry-After=""
 	// 429 Retry-After="1"
 	// throttled: 1
+}
+
+// ExampleNewClient drives a service's admin handler from another process:
+// apply a plan on condition that nobody changed the engine since it was
+// read, have a stale apply refused, and throw the kill switch.
+func ExampleNewClient() {
+	const token = "use-32-random-bytes-in-production"
+	engine := chaos.New(chaos.WithSeed(42), chaos.WithInstance("web-1"))
+	h := admin.New(engine, admin.WithToken(token))
+	defer h.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/debug/faultline/", http.StripPrefix("/debug/faultline", h))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	c, err := admin.NewClient(srv.URL+"/debug/faultline", token, admin.WithHTTPClient(srv.Client()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	read, _ := c.Plan(ctx)
+	st, err := c.ApplyIf(ctx, chaos.MustParsePlan("db.query=5%error(timeout)"), read.Generation)
+	fmt.Println("applied:", st.Text, err)
+	_, err = c.ApplyIf(ctx, chaos.MustParsePlan("db.query=abort"), read.Generation)
+	fmt.Println("stale:", errors.Is(err, chaos.ErrConflict))
+	status, _ := c.Status(ctx)
+	fmt.Println("status:", status.Instance, status.Status, "armed:", status.Armed)
+	killed, _ := c.Kill(ctx, "checkout errors")
+	fmt.Println("killed:", killed.Disabled, strings.HasSuffix(killed.DisabledReason, ": checkout errors"))
+	_, err = c.Apply(ctx, chaos.MustParsePlan("db.query=abort"))
+	fmt.Println("apply after kill:", errors.Is(err, chaos.ErrDisabled))
+	// Output:
+	// applied: db.query=5%error(timeout) <nil>
+	// stale: true
+	// status: web-1 armed armed: true
+	// killed: true true
+	// apply after kill: true
 }

@@ -19,7 +19,7 @@ func TestGetPlan(t *testing.T) {
 	if err := e.Apply(p, chaos.FromSource("file:/etc/plan.json")); err != nil {
 		t.Fatal(err)
 	}
-	v := decode[planView](t, do(t, h, req{method: "GET", path: "api/plan"}))
+	v := decode[PlanState](t, do(t, h, req{method: "GET", path: "api/plan"}))
 	if !v.Plan.Equal(p) || v.Source != "file:/etc/plan.json" || v.Applied.IsZero() || v.Disabled {
 		t.Errorf("api/plan = %+v, want plan %v from file", v, p)
 	}
@@ -76,7 +76,7 @@ func TestPutPlan(t *testing.T) {
 			}
 			act := e.Active()
 			if tt.want == 200 {
-				v := decode[planView](t, w)
+				v := decode[PlanState](t, w)
 				if act.Plan.String() != tt.wantPlan || act.Plan.Version != tt.wantVersion || act.Source != "admin" {
 					t.Errorf("active plan %q version %q from %q, want %q version %q from admin", act.Plan, act.Plan.Version, act.Source, tt.wantPlan, tt.wantVersion)
 				}
@@ -251,6 +251,67 @@ func TestPutPlanUnsupportedType(t *testing.T) {
 			}
 			if len(e.Plan().Rules) != 0 {
 				t.Errorf("plan applied: %v", e.Plan())
+			}
+		})
+	}
+}
+
+// TestPutPlanIfMatch checks the compare-and-swap of PUT api/plan: the
+// ETag of api/plan and api/status is the generation, and If-Match with it
+// applies only while the engine is still at that generation.
+func TestPutPlanIfMatch(t *testing.T) {
+	tests := []struct {
+		name    string
+		ifMatch func(gen uint64) string // "" sends none
+		want    int
+		wantErr string
+	}{
+		{name: "no If-Match", ifMatch: func(uint64) string { return "" }, want: 200},
+		{name: "any", ifMatch: func(uint64) string { return "*" }, want: 200},
+		{name: "current generation", ifMatch: func(g uint64) string { return `"` + strconv.FormatUint(g, 10) + `"` }, want: 200},
+		{name: "stale generation", ifMatch: func(g uint64) string { return `"` + strconv.FormatUint(g-1, 10) + `"` }, want: 412, wantErr: "engine changed"},
+		{name: "future generation", ifMatch: func(g uint64) string { return `"` + strconv.FormatUint(g+1, 10) + `"` }, want: 412, wantErr: "engine changed"},
+		{name: "unquoted", ifMatch: func(g uint64) string { return strconv.FormatUint(g, 10) }, want: 400, wantErr: "If-Match"},
+		{name: "weak", ifMatch: func(g uint64) string { return `W/"` + strconv.FormatUint(g, 10) + `"` }, want: 400, wantErr: "If-Match"},
+		{name: "not a number", ifMatch: func(uint64) string { return `"v3"` }, want: 400, wantErr: "If-Match"},
+		{name: "two tags", ifMatch: func(g uint64) string { return `"1", "2"` }, want: 400, wantErr: "If-Match"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, h := newTest(t)
+			if err := e.Apply(chaos.MustParsePlan("a=error"), chaos.FromSource("test")); err != nil {
+				t.Fatal(err)
+			}
+			gen := e.Active().Generation
+			for _, path := range []string{"api/plan", "api/status"} {
+				if tag := do(t, h, req{method: "GET", path: path}).Header().Get("ETag"); tag != `"`+strconv.FormatUint(gen, 10)+`"` {
+					t.Fatalf("GET %s: ETag %q, want generation %d", path, tag, gen)
+				}
+			}
+			q := req{method: "PUT", path: "api/plan", body: "b=error", header: map[string]string{"Content-Type": "text/plain"}}
+			if v := tt.ifMatch(gen); v != "" {
+				q.header["If-Match"] = v
+			}
+			w := do(t, h, q)
+			if w.Code != tt.want {
+				t.Fatalf("If-Match %q: %d, want %d; body %s", q.header["If-Match"], w.Code, tt.want, w.Body)
+			}
+			act := e.Active()
+			if tt.want == 200 {
+				if act.Plan.String() != "b=error" || w.Header().Get("ETag") != `"`+strconv.FormatUint(gen+1, 10)+`"` {
+					t.Errorf("applied: plan %q, ETag %q; want b=error at generation %d", act.Plan, w.Header().Get("ETag"), gen+1)
+				}
+				return
+			}
+			ev := decode[errorView](t, w)
+			if !strings.Contains(ev.Error, tt.wantErr) {
+				t.Errorf("error %q does not say %q", ev.Error, tt.wantErr)
+			}
+			if tt.want == 412 && (ev.Code != "conflict" || w.Header().Get("ETag") != `"`+strconv.FormatUint(gen, 10)+`"`) {
+				t.Errorf("412: code %q, ETag %q; want conflict and the current generation", ev.Code, w.Header().Get("ETag"))
+			}
+			if act.Plan.String() != "a=error" || act.Generation != gen {
+				t.Errorf("a refused PUT changed the engine: %q at generation %d", act.Plan, act.Generation)
 			}
 		})
 	}

@@ -63,12 +63,12 @@ func TestKillAndRearm(t *testing.T) {
 			t.Fatalf("%s: engine disabled %v reason %q rearmed by %q generation %d plan %q; want %v %q %q %d %q",
 				st.name, act.Disabled, act.DisabledReason, act.RearmedBy, act.Generation, e.Plan(), st.disabled, st.reason, st.rearmBy, gen, st.plan)
 		}
-		sv := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"}))
+		sv := decode[Status](t, do(t, h, req{method: "GET", path: "api/status"}))
 		if sv.Disabled != act.Disabled || sv.Status != statusText(act) || sv.DisabledReason != act.DisabledReason ||
 			!sv.DisabledAt.Equal(act.DisabledAt) || sv.RearmedBy != act.RearmedBy || !sv.RearmedAt.Equal(act.RearmedAt) || sv.Generation != act.Generation {
 			t.Errorf("%s: api/status %+v\ndoes not match the engine %+v", st.name, sv, act)
 		}
-		pv := decode[planView](t, do(t, h, req{method: "GET", path: "api/plan"}))
+		pv := decode[PlanState](t, do(t, h, req{method: "GET", path: "api/plan"}))
 		if pv.Disabled != act.Disabled || pv.Generation != act.Generation || pv.DisabledReason != act.DisabledReason || pv.RearmedBy != act.RearmedBy {
 			t.Errorf("%s: api/plan %+v\ndoes not match the engine %+v", st.name, pv.Active, act)
 		}

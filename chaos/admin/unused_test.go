@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/faultline-go/faultline/chaos"
-	"github.com/faultline-go/faultline/chaos/chaostest"
 )
 
 // TestUnusedRules checks that api/status, api/stats and the page show the
@@ -16,7 +15,7 @@ import (
 // has passed, and only then: a minute of fake time in a synctest bubble.
 func TestUnusedRules(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := chaostest.New(t, chaos.WithInstance("test-1"), chaos.WithUnusedRuleAfter(time.Minute))
+		e := newEngine(t, chaos.WithInstance("test-1"), chaos.WithUnusedRuleAfter(time.Minute))
 		h := New(e, WithToken(testToken))
 		defer h.Close()
 		// Rule 1 has a typo, rule 2 names a point nothing calls (and would
@@ -27,19 +26,19 @@ func TestUnusedRules(t *testing.T) {
 		fire(e, "db.query", 2)
 
 		// check is not a subtest: t.Run may not be called in a bubble.
-		check := func(step string, want []unusedRule) {
+		check := func(step string, want []UnusedRule) {
 			t.Helper()
 			w := do(t, h, req{method: "GET", path: "api/status"})
 			if !strings.Contains(w.Body.String(), `"unused_rules":[`) {
 				t.Errorf("%s: api/status has no unused_rules list: %s", step, w.Body)
 			}
-			if got := decode[statusView](t, w).UnusedRules; !slices.Equal(got, want) {
+			if got := decode[Status](t, w).UnusedRules; !slices.Equal(got, want) {
 				t.Errorf("%s: api/status unused_rules = %+v, want %+v", step, got, want)
 			}
-			var fromStats []unusedRule
+			var fromStats []UnusedRule
 			for _, r := range decode[statsView](t, do(t, h, req{method: "GET", path: "api/stats"})).Rules {
 				if r.Unused {
-					fromStats = append(fromStats, unusedRule{r.Rule, r.Point})
+					fromStats = append(fromStats, UnusedRule{r.Rule, r.Point})
 				}
 			}
 			if !slices.Equal(fromStats, want) {
@@ -65,30 +64,30 @@ func TestUnusedRules(t *testing.T) {
 			}
 		}
 
-		check("before the delay", []unusedRule{})
+		check("before the delay", []UnusedRule{})
 		time.Sleep(time.Minute - time.Nanosecond) // fake time: returns at once
-		check("just before the delay", []unusedRule{})
+		check("just before the delay", []UnusedRule{})
 		time.Sleep(time.Nanosecond)
-		check("after the delay", []unusedRule{{1, "db.qurey"}, {2, "<b>x</b>"}})
+		check("after the delay", []UnusedRule{{1, "db.qurey"}, {2, "<b>x</b>"}})
 
 		// The point with the typo fixed is evaluated: only rule 2 is left.
 		if err := e.Apply(chaos.MustParsePlan(`db.query=error;"<b>x</b>"=delay(1s)`)); err != nil {
 			t.Fatal(err)
 		}
 		fire(e, "db.query", 1)
-		check("new plan", []unusedRule{})
+		check("new plan", []UnusedRule{})
 		time.Sleep(time.Minute)
-		check("new plan after the delay", []unusedRule{{1, "<b>x</b>"}})
+		check("new plan after the delay", []UnusedRule{{1, "<b>x</b>"}})
 
 		// A rule evaluated late is no longer unused.
 		fire(e, "<b>x</b>", 1)
-		check("evaluated late", []unusedRule{})
+		check("evaluated late", []UnusedRule{})
 
 		// The kill switch leaves no active rule, so none is unused.
 		e.Apply(chaos.MustParsePlan("nothing.here=error"))
 		time.Sleep(time.Minute)
 		e.Disable("test")
-		check("kill switch", []unusedRule{})
+		check("kill switch", []UnusedRule{})
 	})
 }
 
@@ -96,14 +95,14 @@ func TestUnusedRules(t *testing.T) {
 // every rule unmarked.
 func TestUnusedRulesOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := chaostest.New(t, chaos.WithUnusedRuleAfter(-1))
+		e := newEngine(t, chaos.WithUnusedRuleAfter(-1))
 		h := New(e, WithToken(testToken))
 		defer h.Close()
 		if err := e.Apply(chaos.MustParsePlan("db.qurey=error")); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Hour)
-		if got := decode[statusView](t, do(t, h, req{method: "GET", path: "api/status"})).UnusedRules; len(got) != 0 {
+		if got := decode[Status](t, do(t, h, req{method: "GET", path: "api/status"})).UnusedRules; len(got) != 0 {
 			t.Errorf("unused_rules = %+v with the report off, want none", got)
 		}
 	})

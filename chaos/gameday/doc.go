@@ -34,9 +34,20 @@
 // tenants), and the report compares the SLIs of the experiment and control
 // cohorts; [chaos.Engine.InCohort] tells the two apart.
 //
+// # Fleets
+//
+// With a [Fleet], an experiment runs its plan on many instances of a
+// service at once, each through its admin API (package admin): the plan
+// goes on everywhere or nowhere, a share of instances ("instances=50%")
+// arms only some of them, probes read every instance's counters and their
+// sum ([Fleet.FiredAtMost], [Fleet.FaultRatioAtMost]), a stop condition
+// throws the kill switch of every instance, and the report lists each
+// instance with whether it took part ([FleetReport]).
+//
 // # Dependencies
 //
 // Probes check over HTTP and SQL, so this package brings net/http and
-// database/sql into a binary; package chaos does not, and a service that
-// only marks fault points need not import gameday.
+// database/sql into a binary, and the admin client brings package admin;
+// package chaos does not, and a service that only marks fault points need
+// not import gameday.
 package gameday

@@ -20,8 +20,13 @@ type Experiment struct {
 	// Hypothesis states what should hold while the faults are on, as in
 	// "checkout keeps a 99% success ratio while the database is slow".
 	Hypothesis string
-	// Engine runs the plan. Nil means [chaos.Default].
+	// Engine runs the plan. Nil means [chaos.Default]. It is not used
+	// when Fleet is set.
 	Engine *chaos.Engine
+	// Fleet, if set, runs the plan on every instance of a fleet through
+	// its admin API instead of on Engine, and the report gets a fleet
+	// section; see [Fleet]. Nil means the plan runs on Engine.
+	Fleet *Fleet
 	// Plan is switched on for Duration.
 	Plan chaos.Plan
 	// SteadyState holds the probes that show the steady state. They must
@@ -179,6 +184,12 @@ var (
 // is the context's error for an interrupted run, and the engine's error
 // for a plan that could not be applied (the policy's, [chaos.ErrDisabled]
 // or [chaos.ErrConflict]).
+//
+// With a [Fleet], Run does the same to every instance at once: the plan
+// goes on everywhere or nowhere, the kill switch is thrown on every
+// instance, and each instance gets back what it ran before. The error for
+// a plan that could not be applied joins one error per instance that
+// refused it, each naming the instance and matching what it answered.
 func (x *Experiment) Run(ctx context.Context) (*Report, error) {
 	r := x.newRunner()
 	defer r.finish()

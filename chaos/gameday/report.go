@@ -20,6 +20,10 @@ import (
 // escaped counts per point, and repeat counts in the timeline; it renamed
 // the probe result's "duration" to "duration_ns" and the cohort
 // quantiles' "p50" and the like to "p50_ns".
+//
+// A v2 report of a run on a [Fleet] carries a "fleet" section as well
+// ([FleetReport]); reports of runs on one engine leave it out, and readers
+// that do not know it skip it, so the schema stays v2.
 const ReportSchema = "faultline.report/v2"
 
 // reportSchemaV1 is the schema before v2. [ParseReport] still reads it, so
@@ -98,6 +102,9 @@ type Report struct {
 	Cohort *CohortReport `json:"cohort,omitempty"`
 	// RollbackErrors lists the rollbacks that failed, as "NAME: ERROR".
 	RollbackErrors []string `json:"rollback_errors,omitempty"`
+	// Fleet lists the instances of a run on a [Fleet], with what each
+	// did; nil for a run on one engine.
+	Fleet *FleetReport `json:"fleet,omitempty"`
 }
 
 // TimelineEntry is one line of a report's timeline. A probe that fails on

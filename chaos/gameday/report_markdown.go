@@ -25,6 +25,7 @@ func (r *Report) Markdown() string {
 	r.mdHeading(&m)
 	r.mdSummary(&m)
 	r.mdFigures(&m)
+	r.mdFleet(&m)
 	r.mdImpact(&m, during, after)
 	r.mdTimeline(&m)
 	r.mdDetection(&m)
@@ -77,7 +78,11 @@ func (r *Report) mdSummary(m *markdown) {
 	m.printf("**Status:** %s%s  \n", r.Outcome, deviated)
 	m.printf("**Verdict:** %s  \n", r.Verdict)
 	m.printf("**Run:** %s, planned for %v, faults off after %v  \n", r.Started.UTC().Format(time.RFC3339), r.Duration, r.FaultsOff.Round(time.Millisecond))
-	m.printf("**Replay:** seed `%d`, instance `%s`  \n", r.Seed, r.Instance)
+	if r.Fleet != nil {
+		m.printf("**Replay:** each instance's seed and instance, under Fleet  \n")
+	} else {
+		m.printf("**Replay:** seed `%d`, instance `%s`  \n", r.Seed, r.Instance)
+	}
 	m.printf("**Plan:** `%s`\n\n", r.Plan.String())
 }
 
@@ -102,6 +107,10 @@ func (r *Report) mdFigures(m *markdown) {
 	m.printf("| Environment | %s |\n", r.environmentText())
 	if r.ReplayCommand != "" {
 		m.printf("| Rerun | `%s` |\n", strings.ReplaceAll(r.ReplayCommand, "|", `\|`))
+	}
+	if r.Fleet != nil {
+		m.printf("| Replay in a test | one instance at a time: `chaostest.Replay` with its seed and instance, under Fleet |\n\n")
+		return
 	}
 	m.printf("| Replay in a test | `chaostest.ReplayFile(t, \"report.json\")` (seed `%d`, instance `%s`) |\n\n", r.Seed, r.Instance)
 }

@@ -39,6 +39,9 @@ type runner struct {
 	// on, so that the report counts only what happened during the run.
 	statsBefore map[string]chaos.PointStats
 
+	// fleet, when the experiment has a Fleet, drives it instead of e.
+	fleet *fleetRun
+
 	mu  sync.Mutex // guards rep.Timeline and injections while faults are on
 	rep *Report
 	inj map[string]*PointInjections
@@ -79,6 +82,9 @@ func (x *Experiment) newRunner() *runner {
 		Settle:        max(r.settle, 0),
 		Environment:   x.Environment.withDefaults(),
 		ReplayCommand: x.ReplayCommand,
+	}
+	if x.Fleet != nil {
+		r.startFleet()
 	}
 	return r
 }
@@ -131,6 +137,13 @@ func (r *runner) steadyStateBefore(ctx context.Context) error {
 // the method. remove stops the observing; it is never nil.
 func (r *runner) faultsOn(ctx context.Context) (remove func(), err error) {
 	plan := r.x.effectivePlan()
+	if r.fleet != nil {
+		if err := r.fleetOn(ctx, plan); err != nil {
+			return func() {}, err
+		}
+		r.startMethod(ctx)
+		return func() {}, nil
+	}
 	r.before = r.e.Active()
 	r.statsBefore = make(map[string]chaos.PointStats)
 	for _, ps := range r.e.Stats().Points {
@@ -198,9 +211,9 @@ func (r *runner) probeLoop(ctx context.Context) error {
 		}
 		switch {
 		case ctx.Err() != nil:
-			r.e.Disable("experiment " + r.x.Title + ": interrupted")
+			killed := r.kill(ctx, "experiment "+r.x.Title+": interrupted")
 			r.rep.Outcome = OutcomeInterrupted
-			r.note(PhaseDuring, "interrupted: "+ctx.Err().Error()+"; kill switch thrown")
+			r.note(PhaseDuring, "interrupted: "+ctx.Err().Error()+"; "+killed)
 			return ctx.Err()
 		case !tick || r.offset() >= r.duration:
 			r.rep.Outcome = OutcomeCompleted
@@ -208,10 +221,10 @@ func (r *runner) probeLoop(ctx context.Context) error {
 			return nil
 		}
 		if failed := r.stopCheck(ctx); failed != "" {
-			r.e.Disable("experiment " + r.x.Title + ": stop condition " + failed)
+			killed := r.kill(ctx, "experiment "+r.x.Title+": stop condition "+failed)
 			r.rep.Outcome = OutcomeAborted
 			r.rep.StopReason = failed
-			r.note(PhaseDuring, "stop condition "+failed+" tripped; kill switch thrown")
+			r.note(PhaseDuring, "stop condition "+failed+" tripped; "+killed)
 			return ErrAborted
 		}
 		if !r.probe(ctx, PhaseDuring, r.x.SteadyState) {
@@ -224,7 +237,10 @@ func (r *runner) probeLoop(ctx context.Context) error {
 // run ended with the kill switch thrown, and runs the rollbacks in order,
 // whatever happened.
 func (r *runner) rollBack(ctx context.Context) {
-	r.restore()
+	if r.fleet != nil {
+		r.fleetCount(ctx)
+	}
+	r.restore(ctx)
 	for _, rb := range r.x.Rollbacks {
 		if err := rb.Do(ctx); err != nil {
 			r.rep.RollbackErrors = append(r.rep.RollbackErrors, rb.Name+": "+err.Error())
@@ -241,13 +257,17 @@ func (r *runner) rollBack(ctx context.Context) {
 // abort or an interrupt the kill switch stays thrown, so that nothing is
 // switched back on before someone has looked; and what someone else did
 // to the engine during the run (the kill switch, another plan) stays.
-func (r *runner) restore() {
+func (r *runner) restore(ctx context.Context) {
 	switch r.rep.Outcome {
 	case OutcomeAborted:
 		r.note(PhaseAfter, "faults left off: the kill switch stays thrown after an abort")
 		return
 	case OutcomeInterrupted:
 		r.note(PhaseAfter, "faults left off: the kill switch stays thrown after an interrupt")
+		return
+	}
+	if r.fleet != nil {
+		r.fleetRestore(ctx)
 		return
 	}
 	before := r.before
@@ -330,6 +350,9 @@ func (r *runner) recovered(ok bool, at time.Duration) {
 // finish is the last phase, whatever path the run took: it fills in what
 // every report has.
 func (r *runner) finish() {
+	if r.fleet != nil {
+		r.fleetFinal()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.Ended = r.start.Add(r.offset())

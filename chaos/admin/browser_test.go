@@ -4,33 +4,21 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/faultline-go/faultline/chaos"
-)
 
-// findBrowser returns the path of a Chromium or Chrome, or skips the test.
-func findBrowser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("no Chromium or Chrome found (looked for chromium, chromium-browser, google-chrome): " +
-		"install one with `apt-get install -y chromium` to run the admin page test")
-	return ""
-}
+	"github.com/faultline-go/faultline/chaos"
+	"github.com/faultline-go/faultline/internal/testservers"
+)
 
 // TestPageInBrowser logs in to the page in headless Chromium, finds a point
 // that was evaluated and a rule marked unused, throws the kill switch and
 // re-arms. The handler is mounted under a prefix, as in a service.
 func TestPageInBrowser(t *testing.T) {
-	browser := findBrowser(t)
+	browser := testservers.Browser(t)
 	if testing.Short() {
 		t.Skip("starts a headless Chromium (a few seconds); skipped with -short")
 	}

@@ -23,6 +23,7 @@ package testservers
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"sync"
 	"testing"
 )
@@ -126,4 +127,19 @@ func unavailable(tb testing.TB, what, pkg string, err error) {
 		tb.Fatal(msg + " (" + RequireEnv + "=1)")
 	}
 	tb.Skip(msg)
+}
+
+// Browser returns the path of a Chromium or Chrome for a test that drives
+// a headless browser, or skips tb saying how to install one (fails it when
+// FAULTLINE_REQUIRE_SERVERS=1, as in CI, which installs Chromium).
+func Browser(tb testing.TB) string {
+	tb.Helper()
+	names := []string{"chromium", "chromium-browser", "google-chrome"}
+	for _, name := range names {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	unavailable(tb, "Chromium or Chrome", "chromium", fmt.Errorf("none of %v is on the PATH", names))
+	return ""
 }

@@ -243,15 +243,16 @@ var ErrDirectiveRefused = errors.New("chaos: directive refused")
 // The reasons a directive is refused, as [DirectiveError].Reason and the
 // keys of [DirectiveStats].Refused hold them.
 const (
-	RefusedOversized = "oversized"     // longer than MaxDirectiveSize
-	RefusedMalformed = "malformed"     // not a token, or its payload does not decode
-	RefusedKey       = "unknown_key"   // signed with a key the service does not hold
-	RefusedSignature = "bad_signature" // the signature does not match: tampered, or a wrong key
-	RefusedExpired   = "expired"       // past its expiry, or issued in the future
-	RefusedTTL       = "ttl"           // lives longer than the policy's MaxTTL
-	RefusedIssuer    = "issuer"        // an issuer the policy does not accept
-	RefusedPlan      = "plan"          // its rules are invalid or the policy refuses them
-	RefusedReplayed  = "replayed"      // accepted MaxUses times already
+	RefusedOversized  = "oversized"     // longer than MaxDirectiveSize
+	RefusedMalformed  = "malformed"     // not a token, or its payload does not decode
+	RefusedKey        = "unknown_key"   // signed with a key the service does not hold
+	RefusedSignature  = "bad_signature" // the signature does not match: tampered, or a wrong key
+	RefusedExpired    = "expired"       // past its expiry, or issued in the future
+	RefusedTTL        = "ttl"           // lives longer than the policy's MaxTTL
+	RefusedIssuer     = "issuer"        // an issuer the policy does not accept
+	RefusedPlan       = "plan"          // its rules are invalid or the policy refuses them
+	RefusedReplayed   = "replayed"      // accepted MaxUses times already
+	RefusedNotAllowed = "not_allowed"   // the policy allows no request-scoped faults, or the engine holds no key
 )
 
 // DirectiveError says why a directive was refused. It matches

@@ -37,11 +37,6 @@ type DirectiveStats struct {
 var refusals = [...]string{RefusedOversized, RefusedMalformed, RefusedKey, RefusedSignature,
 	RefusedExpired, RefusedTTL, RefusedIssuer, RefusedPlan, RefusedReplayed, RefusedNotAllowed}
 
-// RefusedNotAllowed is the reason of a directive offered to an engine whose
-// policy does not allow request-scoped faults ([RequestPolicy].Allow), or
-// that holds no key.
-const RefusedNotAllowed = "not_allowed"
-
 // maxDirectives is how many accepted directives an engine keeps verified.
 const maxDirectives = 1024
 

@@ -166,7 +166,7 @@ func (e *Engine) AcceptDirective(ctx context.Context, token string) (context.Con
 	if !tokenChars(token) {
 		// Not a token: forwarding it could add members to the baggage of
 		// the requests made under ctx.
-		return ctx, e.refused(refuse(RefusedMalformed, "", "holds a character no token holds"))
+		return ctx, e.refused(refuse(RefusedMalformed, "", "empty, or holds a character no token holds"))
 	}
 	rd := &requestDirective{token: token}
 	markCarried()

@@ -57,9 +57,10 @@ func Accept(ctx context.Context, e *chaos.Engine, vs []string) (_ context.Contex
 		return ctx, false
 	}
 	if tok == "" {
-		// The baggage holding it does not parse: count it as malformed,
-		// and forward nothing, since there is no token to keep unchanged.
-		_, _ = e.AcceptDirective(ctx, "malformed baggage")
+		// The baggage holding it does not parse: the engine counts an
+		// empty token as malformed, and nothing is forwarded, since there
+		// is no token to keep unchanged.
+		_, _ = e.AcceptDirective(ctx, "")
 		return ctx, true
 	}
 	ctx, _ = e.AcceptDirective(ctx, tok)
